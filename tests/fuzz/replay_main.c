@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (4u << 20)
+#define REPLAY_MAX_INPUT (4u << 20)
 
 static int run_file(const char *path, unsigned long *count)
 {
@@ -22,17 +22,17 @@ static int run_file(const char *path, unsigned long *count)
 		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	uint8_t *buf = malloc(MAX_INPUT);
+	uint8_t *buf = malloc(REPLAY_MAX_INPUT);
 	if (buf == NULL) {
 		fclose(f);
 		fprintf(stderr, "replay: out of memory\n");
 		return -1;
 	}
-	size_t n = fread(buf, 1, MAX_INPUT, f);
+	size_t n = fread(buf, 1, REPLAY_MAX_INPUT, f);
 	int bad = ferror(f) || !feof(f);
 	fclose(f);
 	if (bad) {
-		fprintf(stderr, "replay: %s: unreadable or larger than %u bytes\n", path, MAX_INPUT);
+		fprintf(stderr, "replay: %s: unreadable or larger than %u bytes\n", path, REPLAY_MAX_INPUT);
 		free(buf);
 		return -1;
 	}
