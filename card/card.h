@@ -12,9 +12,10 @@
 
 typedef struct dm_card dm_card;
 
+/* Zero is T=1 so that a zero-initialised dm_card_config gets the default. */
 typedef enum dm_card_protocol {
-	DM_CARD_T1 = 1, /* default */
-	DM_CARD_T0 = 0,
+	DM_CARD_T1 = 0, /* default */
+	DM_CARD_T0 = 1,
 } dm_card_protocol;
 
 typedef struct dm_card_config {

@@ -1,0 +1,158 @@
+/*
+ * applet_ctx.c - what an applet may ask the runtime (applet.h): its channel,
+ * transient memory, persistent region, and the command's store transaction,
+ * begun lazily at the first write so that commands which write nothing never
+ * touch the store.
+ */
+#include "runtime_int.h"
+
+#include "sw.h"
+
+int dm_rt_store_error(struct dm_card *card, int err)
+{
+	if (err == DM_E_IO)
+		card->dead = true;
+	return err;
+}
+
+int dm_rt_txn_need(struct dm_card *card)
+{
+	if (card->dead)
+		return DM_E_IO;
+	if (card->txn)
+		return DM_OK;
+	int rc = dm_store_begin(card->store);
+	if (rc != DM_OK)
+		return dm_rt_store_error(card, rc);
+	card->txn = true;
+	return DM_OK;
+}
+
+uint16_t dm_rt_txn_end(struct dm_card *card, uint16_t sw)
+{
+	if (card->txn) {
+		dm_sw_class k = dm_sw_classify(sw);
+		bool keep = k == DM_SW_CLASS_SUCCESS || k == DM_SW_CLASS_PROACTIVE ||
+			    k == DM_SW_CLASS_WARNING;
+		int rc = keep ? dm_store_commit(card->store) : dm_store_abort(card->store);
+		card->txn = false;
+		if (rc != DM_OK) {
+			/* A commit that fails leaves the old state (store.h);
+			 * the command did not happen: say memory problem. */
+			if (rc != DM_E_IO && dm_store_in_transaction(card->store))
+				rc = dm_store_abort(card->store);
+			dm_rt_store_error(card, rc);
+			return DM_SW_MEMORY_PROBLEM;
+		}
+	}
+	return card->dead ? DM_SW_MEMORY_PROBLEM : sw;
+}
+
+unsigned dm_applet_channel(const dm_applet_ctx *ctx)
+{
+	return ctx->channel;
+}
+
+dm_bytes dm_applet_aid(const dm_applet_ctx *ctx)
+{
+	return dm_bytes_of(ctx->inst->reg->aid, ctx->inst->reg->aid_len);
+}
+
+bool dm_applet_selected_elsewhere(const dm_applet_ctx *ctx)
+{
+	return (ctx->inst->active & ~(1u << ctx->channel)) != 0;
+}
+
+dm_card_protocol dm_applet_protocol(const dm_applet_ctx *ctx)
+{
+	return ctx->card->proto;
+}
+
+uint8_t *dm_applet_transient(dm_applet_ctx *ctx, dm_transient_kind kind, size_t *len)
+{
+	const dm_applet *a = ctx->inst->reg->applet;
+	size_t n = 0;
+	uint8_t *p = NULL;
+
+	if (kind == DM_CLEAR_ON_RESET) {
+		n = a->reset_size;
+		p = ctx->inst->reset_mem;
+	} else if (kind == DM_CLEAR_ON_DESELECT && a->deselect_size != 0) {
+		n = a->deselect_size;
+		p = ctx->inst->deselect_mem + (size_t)ctx->channel * n;
+	}
+	if (len != NULL)
+		*len = p != NULL ? n : 0;
+	return p;
+}
+
+uint32_t dm_applet_persistent_size(const dm_applet_ctx *ctx)
+{
+	return ctx->inst->p_size;
+}
+
+/* [off, off + n) inside the instance's region. */
+static bool in_region(const struct dm_instance *inst, uint32_t off, size_t n)
+{
+	return off <= inst->p_size && n <= inst->p_size - off;
+}
+
+int dm_applet_read(dm_applet_ctx *ctx, uint32_t off, void *buf, size_t n)
+{
+	if (buf == NULL && n != 0)
+		return DM_E_ARG;
+	if (!in_region(ctx->inst, off, n))
+		return DM_E_VALUE;
+	if (ctx->card->dead)
+		return DM_E_IO;
+	if (n == 0)
+		return DM_OK;
+	int rc = dm_store_read(ctx->card->store, ctx->inst->p_off + off, buf, n);
+	return rc == DM_OK ? rc : dm_rt_store_error(ctx->card, rc);
+}
+
+int dm_applet_view(dm_applet_ctx *ctx, uint32_t off, size_t n, const uint8_t **view)
+{
+	if (view == NULL)
+		return DM_E_ARG;
+	if (!in_region(ctx->inst, off, n))
+		return DM_E_VALUE;
+	if (ctx->card->dead)
+		return DM_E_IO;
+	int rc = dm_store_view(ctx->card->store, ctx->inst->p_off + off, n, view);
+	return rc == DM_OK ? rc : dm_rt_store_error(ctx->card, rc);
+}
+
+int dm_applet_write(dm_applet_ctx *ctx, uint32_t off, const void *buf, size_t n)
+{
+	struct dm_card *card = ctx->card;
+
+	if (buf == NULL && n != 0)
+		return DM_E_ARG;
+	if (!card->in_command)
+		return DM_E_STATE;
+	if (!in_region(ctx->inst, off, n))
+		return DM_E_VALUE;
+	if (n == 0)
+		return DM_OK;
+	int rc = dm_rt_txn_need(card);
+	if (rc != DM_OK)
+		return rc;
+	rc = dm_store_write(card->store, ctx->inst->p_off + off, buf, n);
+	return rc == DM_OK ? rc : dm_rt_store_error(card, rc);
+}
+
+int dm_applet_commit(dm_applet_ctx *ctx)
+{
+	struct dm_card *card = ctx->card;
+
+	if (!card->in_command)
+		return DM_E_STATE;
+	if (card->dead)
+		return DM_E_IO;
+	if (!card->txn)
+		return DM_OK;
+	card->txn = false;
+	int rc = dm_store_commit(card->store);
+	return rc == DM_OK ? rc : dm_rt_store_error(card, rc);
+}

@@ -1,0 +1,153 @@
+/*
+ * runtime_int.h - internals of the card runtime shared by its files
+ * (runtime.c dispatch, select.c, channel.c, chain.c, response.c, install.c,
+ * applet_ctx.c).  Nothing outside card/ includes this: applets see applet.h,
+ * readers see card.h.  docs/runtime.md describes the behaviour.
+ */
+#ifndef DM_RUNTIME_INT_H
+#define DM_RUNTIME_INT_H
+
+#include "applet.h"
+#include "atr.h"
+#include "store.h"
+
+/* CLA b5: command chaining, "not the last command of a chain" (ISO 7816-4
+ * §5.1.1.1), the same bit in the first and the further interindustry coding. */
+#define DM_CLA_CHAIN_BIT 0x10u
+
+/* One installed instance: a registry entry with its memory. */
+struct dm_instance {
+	const dm_applet_reg *reg;
+	uint32_t p_off;        /* store offset of the persistent region */
+	uint32_t p_size;       /* its size: reg->applet->persistent_size */
+	uint8_t *reset_mem;    /* CLEAR_ON_RESET, reset_size bytes or NULL */
+	uint8_t *deselect_mem; /* CLEAR_ON_DESELECT: DM_CARD_CHANNELS blocks */
+	uint32_t active;       /* bit c set: selected on logical channel c */
+};
+
+struct dm_channel {
+	bool open;
+	struct dm_instance *sel; /* selected instance or NULL */
+	/* Response data of the channel's last command (DM_APDU_EXT_MAX_NE
+	 * bytes): applets write here, GET RESPONSE reads the rest from here. */
+	uint8_t *resp;
+	size_t pend_off;         /* next byte GET RESPONSE returns */
+	size_t pend_len;         /* end of the pending data; 0 = none pending */
+	uint16_t pend_sw;        /* status word after the last pending byte */
+};
+
+/* A command chain being collected (one at a time for the whole card). */
+struct dm_chain {
+	bool active;
+	uint8_t cla, ins, p1, p2; /* header of the chain, CLA without b5 */
+	size_t len;
+	uint8_t *buf;             /* DM_APDU_EXT_MAX_NC bytes */
+};
+
+struct dm_applet_ctx {
+	struct dm_card *card;
+	struct dm_instance *inst;
+	unsigned channel;
+};
+
+struct dm_card {
+	dm_store *store;
+	dm_card_protocol proto;
+	uint8_t atr[DM_ATR_MAX];
+	size_t atr_len;
+	struct dm_instance *inst; /* one per registry entry, same order */
+	size_t ninst;
+	struct dm_instance *def;  /* the default application (MF) or NULL */
+	struct dm_channel ch[DM_CARD_CHANNELS];
+	struct dm_chain chain;
+	uint8_t *transient;       /* all CLEAR_ON_* memory, one block */
+	size_t transient_len;
+	uint8_t *buffers;         /* response buffers and chain buffer */
+	bool powered;
+	bool in_command;          /* persistent writes allowed now */
+	bool txn;                 /* a store transaction is open */
+	bool dead;                /* the medium failed: only 6581 from now on */
+};
+
+/* Store layout of the card image (docs/runtime.md, "Card image"):
+ * a runtime header at offset 0, the persistent heap after it. */
+#define DM_RT_HDR_LEN 64u
+#define DM_RT_HEAP_BASE DM_RT_HDR_LEN
+
+/* --- install.c: the persistent table of installed instances --- */
+/* Format a fresh image (or one whose first installation was cut) and install
+ * every registry instance, or load an existing one and install the instances
+ * it lacks.  Fills inst[i].p_off / p_size. */
+int dm_rt_install(struct dm_card *card);
+
+/* --- applet_ctx.c: transactions on behalf of applets --- */
+/* Begin the command's transaction if none is open. */
+int dm_rt_txn_need(struct dm_card *card);
+/* End of a command: commit or abort by the status word (applet.h); returns
+ * the status word to send (6581 when the medium failed). */
+uint16_t dm_rt_txn_end(struct dm_card *card, uint16_t sw);
+/* Record a store error: DM_E_IO kills the card.  Returns err. */
+int dm_rt_store_error(struct dm_card *card, int err);
+static inline dm_applet_ctx dm_rt_ctx(struct dm_card *card, struct dm_instance *inst,
+				      unsigned channel)
+{
+	dm_applet_ctx c = { card, inst, channel };
+	return c;
+}
+
+/* The status word an applet returned, as the runtime lets it out: SW1 is
+ * 6X or 9X (ISO 7816-4 §5.6; 60 is a T=0 procedure byte), and 61xx / 6Cxx
+ * belong to the runtime (GET RESPONSE, Le).  Anything else comes from a
+ * broken applet: 6F00, technical problem. */
+static inline uint16_t dm_rt_applet_sw(uint16_t sw)
+{
+	uint8_t sw1 = (uint8_t)(sw >> 8);
+
+	if ((sw1 >= 0x62 && sw1 <= 0x6F && sw1 != 0x6C) || (sw1 >= 0x90 && sw1 <= 0x9F))
+		return sw;
+	return 0x6F00u; /* DM_SW_TECHNICAL */
+}
+
+/* --- select.c: selection of instances on channels --- */
+/* Make inst the selection of channel c (deselecting the previous one) and
+ * call its select(); cmd NULL for implicit selection.  Returns its status
+ * word; on refusal the channel has nothing selected. */
+uint16_t dm_rt_activate(struct dm_card *card, unsigned c, struct dm_instance *inst,
+			const dm_capdu *cmd, dm_wbuf *resp);
+/* Deselect whatever channel c has selected (deselect(), clear its
+ * CLEAR_ON_DESELECT block). */
+void dm_rt_deactivate(struct dm_card *card, unsigned c);
+/* SELECT by DF name, P1 = 04 (ISO 7816-4 §11.1.1). */
+uint16_t dm_rt_select_by_name(struct dm_card *card, unsigned c, const dm_capdu *cmd,
+			      dm_wbuf *resp);
+/* True for SELECT MF: P1 = 00 with no data or with 3F00 (ISO 7816-4 §11.1.1). */
+bool dm_rt_is_select_mf(const dm_capdu *cmd);
+
+/* --- channel.c: MANAGE CHANNEL (ISO 7816-4 §11.1.2, JCRE §4.5.1, §4.6.1) --- */
+uint16_t dm_rt_manage_channel(struct dm_card *card, unsigned c, uint8_t sm,
+			      const dm_capdu *cmd, dm_wbuf *resp);
+/* Power-on state: only the basic channel open, nothing selected. */
+void dm_rt_channels_reset(struct dm_card *card);
+
+/* --- chain.c: command chaining (ISO 7816-4 §5.1.1.1) --- */
+/* True when cmd continues the active chain (same CLA but b5, INS, P1, P2). */
+bool dm_chain_continues(const struct dm_chain *k, const dm_capdu *cmd);
+/* Append cmd's data to the chain (starting it if needed).  DM_OK, or
+ * DM_E_LENGTH when the whole would exceed DM_APDU_EXT_MAX_NC (the chain is
+ * then dropped). */
+int dm_chain_append(struct dm_chain *k, const dm_capdu *cmd);
+void dm_chain_drop(struct dm_chain *k);
+
+/* --- response.c: Ne, T=0 and GET RESPONSE (ISO 7816-3 §12.2, 7816-4 §5.3.4) --- */
+/* Send len bytes the applet left in ch->resp with status word sw: cut to Ne
+ * or to what out holds, keep the rest for GET RESPONSE (61xx), or under T=0
+ * ask for the right Le (6Cxx) or deliver through GET RESPONSE only. */
+void dm_rt_respond(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
+		   uint16_t sw, size_t len, dm_wbuf *out);
+/* GET RESPONSE (00 C0 00 00 Le) on a channel. */
+void dm_rt_get_response(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
+			dm_wbuf *out);
+/* Append just a status word (out has room for it: checked on entry). */
+void dm_rt_put_sw(dm_wbuf *out, uint16_t sw);
+
+#endif
