@@ -171,4 +171,68 @@ int dm_applet_write(dm_applet_ctx *ctx, uint32_t off, const void *buf, size_t n)
  * DM_OK when nothing was written. */
 int dm_applet_commit(dm_applet_ctx *ctx);
 
+/*
+ * --- card-global services (docs/runtime.md, "Card-global services") ---
+ *
+ * Some state belongs to the card, not to one instance: the UICC file system
+ * (card/fs.h) and the PIN objects are used by the MF and by every ADF
+ * application.  Such a service keeps its persistent data in blocks of the
+ * runtime's own heap (the one instance regions come from), finds them again
+ * through a root slot in the runtime header, and may keep a RAM cache that
+ * the runtime tells about transaction ends, so that a cache built from
+ * writes that were then aborted is never trusted.
+ *
+ * The same rules as dm_applet_write hold: writes only inside a callback that
+ * may write (DM_E_STATE otherwise), the first one begins the command's
+ * transaction, and the commit rule decides at the end.  Offsets are store
+ * offsets; reads and writes are bounded by the store's capacity only, so a
+ * service checks its own block bounds.
+ */
+
+/* Root slots of the runtime header (one u32 store offset each, 0 = unset). */
+enum dm_root_slot {
+	DM_ROOT_UICC = 0, /* the file system's MF header (card/fs.h) */
+	DM_ROOT_PIN = 1,  /* the PIN objects (card/security.h) */
+	DM_ROOT_SLOTS = 4,
+};
+int dm_applet_root_get(dm_applet_ctx *ctx, unsigned slot, uint32_t *off);
+int dm_applet_root_set(dm_applet_ctx *ctx, unsigned slot, uint32_t off);
+
+/* Heap blocks (card/heap.h semantics: zeroed on allocation, first fit;
+ * DM_E_NOMEM when the card is full, the card's 6A84). */
+int dm_applet_heap_alloc(dm_applet_ctx *ctx, uint32_t size, uint32_t *off);
+int dm_applet_heap_free(dm_applet_ctx *ctx, uint32_t off);
+int dm_applet_heap_resize(dm_applet_ctx *ctx, uint32_t off, uint32_t size, uint32_t *new_off);
+/* Usable bytes of the block at off (>= the size asked for). */
+int dm_applet_heap_block_size(dm_applet_ctx *ctx, uint32_t off, uint32_t *size);
+/* Free payload bytes of the heap (what the card reports as available
+ * memory), and the whole heap's length.  Cached between changes. */
+int dm_applet_heap_free_bytes(dm_applet_ctx *ctx, uint32_t *bytes);
+uint32_t dm_applet_heap_len(const dm_applet_ctx *ctx);
+
+/* Raw store access for services (bounded by the capacity). */
+int dm_applet_store_read(dm_applet_ctx *ctx, uint32_t off, void *buf, size_t n);
+int dm_applet_store_view(dm_applet_ctx *ctx, uint32_t off, size_t n, const uint8_t **view);
+int dm_applet_store_write(dm_applet_ctx *ctx, uint32_t off, const void *buf, size_t n);
+
+/* RAM state of a card-global service, created by whichever instance first
+ * needs it and destroyed when the card closes. */
+enum dm_service_id {
+	DM_SERVICE_UICC = 0, /* card/fs.h */
+	DM_SERVICE_SLOTS = 4,
+};
+typedef struct dm_service_ops {
+	/* The store transaction that was open ended: committed or aborted
+	 * (also a command that failed, a commit that failed, a power cut).
+	 * Called for every transaction end while the service exists. */
+	void (*txn_end)(void *state, bool committed);
+	/* The card closes: free state. */
+	void (*destroy)(void *state);
+} dm_service_ops;
+/* The service's state, or NULL when none is attached. */
+void *dm_applet_service(dm_applet_ctx *ctx, unsigned id);
+/* Attach state (DM_E_STATE if the slot is taken, DM_E_ARG for a bad id). */
+int dm_applet_service_attach(dm_applet_ctx *ctx, unsigned id, void *state,
+			     const dm_service_ops *ops);
+
 #endif

@@ -213,9 +213,13 @@ static int txn_close(struct dm_card *card, int rc)
 	if (!card->txn)
 		return rc;
 	card->txn = false;
-	if (rc == DM_OK)
-		return dm_store_commit(card->store);
+	if (rc == DM_OK) {
+		rc = dm_store_commit(card->store);
+		dm_rt_services_txn_end(card, rc == DM_OK);
+		return rc;
+	}
 	int ab = dm_store_abort(card->store);
+	dm_rt_services_txn_end(card, false);
 	return ab == DM_E_IO ? ab : rc;
 }
 

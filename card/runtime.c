@@ -157,6 +157,7 @@ void dm_card_close(dm_card **pcard)
 		return;
 	struct dm_card *card = *pcard;
 	dm_store_close(&card->store); /* an open transaction is discarded */
+	dm_rt_services_destroy(card);
 	/* Transient memory and buffers may hold session keys and PINs. */
 	if (card->transient != NULL) {
 		dm_wipe(card->transient, card->transient_len);

@@ -67,12 +67,22 @@ struct dm_card {
 	bool in_command;          /* persistent writes allowed now */
 	bool txn;                 /* a store transaction is open */
 	bool dead;                /* the medium failed: only 6581 from now on */
+	/* Card-global services (applet.h): RAM state and its hooks. */
+	void *svc_state[DM_SERVICE_SLOTS];
+	const dm_service_ops *svc_ops[DM_SERVICE_SLOTS];
+	/* dm_applet_heap_free_bytes() cache, dropped by every heap change
+	 * and every transaction end. */
+	bool heap_free_valid;
+	uint32_t heap_free;
 };
 
 /* Store layout of the card image (docs/runtime.md, "Card image"):
  * a runtime header at offset 0, the persistent heap after it. */
 #define DM_RT_HDR_LEN 64u
 #define DM_RT_HEAP_BASE DM_RT_HDR_LEN
+/* Root slots (applet.h, DM_ROOT_*): u32 store offsets at this header
+ * offset, zero in an image written before they existed. */
+#define DM_RT_HDR_ROOTS 24u
 
 /* --- install.c: the persistent table of installed instances --- */
 /* Format a fresh image (or one whose first installation was cut) and install
@@ -88,6 +98,10 @@ int dm_rt_txn_need(struct dm_card *card);
 uint16_t dm_rt_txn_end(struct dm_card *card, uint16_t sw);
 /* Record a store error: DM_E_IO kills the card.  Returns err. */
 int dm_rt_store_error(struct dm_card *card, int err);
+/* Tell the services that the open transaction ended (applet.h). */
+void dm_rt_services_txn_end(struct dm_card *card, bool committed);
+/* Destroy every service's state (dm_card_close). */
+void dm_rt_services_destroy(struct dm_card *card);
 static inline dm_applet_ctx dm_rt_ctx(struct dm_card *card, struct dm_instance *inst,
 				      unsigned channel)
 {

@@ -23,6 +23,14 @@ int rt_rc;
 
 static char dir[64];
 static char image[128];
+static const dm_applet_reg *registry = dm_echo_registry;
+static size_t registry_len;
+
+void rt_use_registry(const dm_applet_reg *reg, size_t n)
+{
+	registry = reg != NULL ? reg : dm_echo_registry;
+	registry_len = reg != NULL ? n : 0;
+}
 
 const char *rt_image_path(void)
 {
@@ -37,7 +45,8 @@ static void open_card(dm_card_protocol proto, unsigned long cut)
 		.store_flags = DM_STORE_RELAXED,
 		.cut_after_writes = cut,
 	};
-	int rc = dm_card_open_registry(&cfg, dm_echo_registry, dm_echo_registry_len, &rt_card);
+	size_t n = registry == dm_echo_registry ? dm_echo_registry_len : registry_len;
+	int rc = dm_card_open_registry(&cfg, registry, n, &rt_card);
 	ck_assert_msg(rc == DM_OK, "dm_card_open_registry: %s", dm_strerror(rc));
 }
 

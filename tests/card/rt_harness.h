@@ -28,6 +28,10 @@ extern uint16_t rt_sw;
 /* What dm_card_transmit returned last. */
 extern int rt_rc;
 
+/* Build the cards of the next rt_setup_* from another registry (the UICC
+ * tests use dm_default_registry); NULL restores dm_echo_registry. */
+void rt_use_registry(const dm_applet_reg *reg, size_t n);
+
 /* Checked fixtures: a temporary directory and a T=1 / T=0 card in it. */
 void rt_setup_t1(void);
 void rt_setup_t0(void);
