@@ -6,7 +6,7 @@
  */
 #include "fs_int.h"
 
-#include "tlv.h"
+#include "arr.h"
 #include "sw.h"
 
 /* --- the PIN table: one heap block named by root slot DM_ROOT_PIN --- */
@@ -71,7 +71,7 @@ uint16_t dm_fsi_usable(const struct fs_hdr *h)
 	case DM_FCP_LCS_DEACTIVATED:
 		/* TS 102 222 table 5: A5/C0 b7 keeps READ and UPDATE
 		 * possible on a deactivated file.  Otherwise TS 102 221
-		 * §10.2.1.5 "6984 referenced data invalidated". */
+		 * §10.2.2 table 10.16: "6984 referenced data invalidated". */
 		return (h->special & DM_FS_SPECIAL_RW_DEACTIVATED) ? DM_SW_OK : DM_SW_REF_DATA_INVALID;
 	case DM_FCP_LCS_TERMINATED:
 		return DM_SW_CONDITIONS;
@@ -84,7 +84,7 @@ uint16_t dm_fsi_usable(const struct fs_hdr *h)
 
 /* The EF_ARR a file's 8B names: searched in the DF holding the file (the
  * DF itself for a DF), then in each parent up to the MF (TS 102 221
- * §9.2.4, the search for EF_ARR). */
+ * §9.2, referenced format: the EF_ARR "in the DF" of the file). */
 static int32_t find_arr(const dm_fs *fs, int32_t idx, uint16_t fid)
 {
 	int32_t df = fs->nodes[idx].kind == FS_EF ? fs->nodes[idx].parent : idx;
@@ -98,22 +98,6 @@ static int32_t find_arr(const dm_fs *fs, int32_t idx, uint16_t fid)
 	return FS_NONE;
 }
 
-/* Bytes of an EF_ARR record that hold rules: up to the first FF where a
- * tag would start (records are padded with FF). */
-static size_t rule_len(const uint8_t *rec, size_t len)
-{
-	size_t pos = 0;
-
-	while (pos < len && rec[pos] != 0xFF) {
-		dm_tlv t;
-		size_t used;
-		if (dm_tlv_parse(rec + pos, len - pos, &t, &used) != DM_OK)
-			return len; /* malformed: let the evaluator refuse it */
-		pos += used;
-	}
-	return pos;
-}
-
 /* The EF_ARR record an 8B value names, read into rule/len. */
 static uint16_t referenced_rule(struct fs_op *op, int32_t idx, const struct fs_hdr *h,
 				const dm_sec_ctx *sc, const uint8_t **rule, size_t *len)
@@ -122,15 +106,13 @@ static uint16_t referenced_rule(struct fs_op *op, int32_t idx, const struct fs_h
 
 	if (h->sec_len < 3)
 		return DM_SW_SECURITY_STATUS;
-	if (h->sec_len == 3) {
+	if (h->sec_len == 3)
 		rec = h->sec[2];
-	} else {
-		/* SE form: pairs {SE number, record} (TS 102 221 §9.2.5). */
-		uint8_t se = dm_sec_current_se(sc);
-		for (size_t i = 2; i + 1 < h->sec_len; i += 2)
-			if (h->sec[i] == se)
-				rec = h->sec[i + 1];
-	}
+	/* SE form: pairs {SE number, record} (TS 102 221 §9.2 / ISO 7816-4
+	 * §5.4.3.4): the record of the current security environment. */
+	else if (dm_arr_ref_record(dm_bytes_of(h->sec + 2, h->sec_len - 2u),
+				   dm_sec_current_se(sc), &rec) != DM_OK)
+		return DM_SW_SECURITY_STATUS;
 	int32_t arr = find_arr(op->fs, idx, dm_get_u16be(h->sec));
 	if (rec == 0 || arr == FS_NONE)
 		return DM_SW_SECURITY_STATUS; /* no rule: deny */
@@ -143,7 +125,7 @@ static uint16_t referenced_rule(struct fs_op *op, int32_t idx, const struct fs_h
 	rc = dm_applet_store_view(op->ctx, dm_fsi_record_off(&a, rec), a.rec_len, rule);
 	if (rc != DM_OK)
 		return dm_fsi_sw(rc);
-	*len = rule_len(*rule, a.rec_len);
+	*len = a.rec_len; /* FF padding is skipped by the evaluator */
 	return DM_SW_OK;
 }
 

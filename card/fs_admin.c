@@ -287,7 +287,7 @@ uint16_t dm_fsi_create(dm_fs *fs, dm_applet_ctx *ctx, int32_t parent, const dm_f
 	uint16_t sw = header_of(def, kind, &h);
 	if (sw != DM_SW_OK)
 		return sw;
-	/* Names must stay unambiguous for SELECT (TS 102 222 §6.3.1). */
+	/* Names must stay unambiguous for SELECT (TS 102 222 §6.3). */
 	if (h.has_fid && (dm_fsi_child(fs, parent, h.fid) != FS_NONE ||
 			  (p->has_fid && p->fid == h.fid)))
 		return DM_SW_FILE_EXISTS;
@@ -345,7 +345,7 @@ uint16_t dm_fsi_create_file(struct fs_op *op)
 	if (sw != DM_SW_OK)
 		return sw;
 	sw = dm_fsi_create(op->fs, op->ctx, parent, &def, &idx);
-	/* The new file is the current file (TS 102 222 §6.3.1). */
+	/* The new file is the current file (TS 102 222 §6.3). */
 	if (sw == DM_SW_OK)
 		dm_fsi_set_current(op, idx);
 	return sw;
@@ -487,7 +487,7 @@ static int cyclic_normalise(dm_applet_ctx *ctx, struct fs_hdr *h)
 	return rc;
 }
 
-/* RESIZE FILE data (TS 102 222 §6.10.2): 62 { 83 FID, 80 new size,
+/* RESIZE FILE data (TS 102 222 §6.10): 62 { 83 FID, 80 new size,
  * A5 { C1 | C2 pattern }? }. */
 static uint16_t parse_resize(const uint8_t *data, size_t n, uint16_t *fid, uint32_t *size,
 			     dm_fs_create *pat)
@@ -578,7 +578,7 @@ uint16_t dm_fsi_resize_file(struct fs_op *op)
 		rc = dm_applet_heap_alloc(op->ctx, size, &body);
 	else
 		rc = dm_applet_heap_resize(op->ctx, h.body, size, &body);
-	/* New bytes: the pattern given, or FF (TS 102 222 §6.10.2). */
+	/* New bytes: the pattern given, or FF (TS 102 222 §6.10). */
 	if (rc == DM_OK && size > h.size) {
 		uint32_t grow = size - h.size;
 		rc = dm_fsi_fill(op->ctx, body + h.size, grow,

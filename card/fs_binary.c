@@ -47,13 +47,6 @@ static uint16_t binary_target(struct fs_op *op, uint8_t sfi, dm_sec_op sop, stru
 	return dm_fsi_access(op, idx, h, sop);
 }
 
-/* Le = 00 (short) or 0000 (extended): "as many as there are, up to the
- * maximum" (ISO 7816-4 §5.1). */
-static bool le_is_max(const dm_capdu *cmd)
-{
-	return cmd->ne == (cmd->extended ? DM_APDU_EXT_MAX_NE : DM_APDU_SHORT_MAX_NE);
-}
-
 uint16_t dm_fsi_read_binary(struct fs_op *op)
 {
 	const dm_capdu *cmd = op->cmd;
@@ -80,7 +73,7 @@ uint16_t dm_fsi_read_binary(struct fs_op *op)
 		return dm_fsi_sw(rc);
 	if (dm_wbuf_put(op->resp, v, n) != DM_OK)
 		return DM_SW_TECHNICAL;
-	return n < cmd->ne && !le_is_max(cmd) ? DM_SW_EOF_BEFORE_LE : DM_SW_OK;
+	return n < cmd->ne && !fs_le_is_max(cmd) ? DM_SW_EOF_BEFORE_LE : DM_SW_OK;
 }
 
 uint16_t dm_fsi_update_binary(struct fs_op *op)

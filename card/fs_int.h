@@ -78,6 +78,13 @@ static inline bool fs_is_df(const struct fs_hdr *h)
 	return h->kind != FS_EF;
 }
 
+/* Le = 00 (short) or 0000 (extended): "as many as there are, up to the
+ * maximum" (ISO 7816-4 §5.1), never a reason for 6282. */
+static inline bool fs_le_is_max(const dm_capdu *cmd)
+{
+	return cmd->ne == (cmd->extended ? DM_APDU_EXT_MAX_NE : DM_APDU_SHORT_MAX_NE);
+}
+
 /* --- the RAM index --- */
 #define FS_NONE (-1)
 
@@ -164,7 +171,7 @@ void dm_fsi_forget(dm_fs *fs, uint32_t hdr, uint32_t parent_hdr);
 /* --- fs_access.c: access rules and the PIN table --- */
 /* Check op on the file against its access rule: 9000, 6982, 6581. */
 uint16_t dm_fsi_access(struct fs_op *op, int32_t idx, const struct fs_hdr *h, dm_sec_op sop);
-/* Refusals from the file's life cycle (TS 102 221 §9.3? / TS 102 222):
+/* Refusals from the file's life cycle (TS 102 221 §11.1.1.4.9, TS 102 222):
  * 6984 deactivated (unless A5/C0 allows), 6985 terminated; 9000 else. */
 uint16_t dm_fsi_usable(const struct fs_hdr *h);
 uint16_t dm_fsi_pin_command(struct fs_op *op);
@@ -195,8 +202,8 @@ uint16_t dm_fsi_search_record(struct fs_op *op);
 /* Store offset of logical record rec (1..count) of a record EF. */
 uint32_t dm_fsi_record_off(const struct fs_hdr *h, unsigned rec);
 /* Fill [off, off + n) of the store with a filling / repeat pattern or FF
- * (TS 102 222 §6.3 table 5); `phase` is the position of off in its record
- * or file. */
+ * (TS 102 222 §6.3 table 5), each `unit` bytes (a record, or the whole
+ * file) starting the pattern anew. */
 int dm_fsi_fill(dm_applet_ctx *ctx, uint32_t off, uint32_t n, uint32_t unit,
 		const dm_fs_create *def);
 

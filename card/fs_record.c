@@ -23,7 +23,7 @@
 #define MODE_NEXT 0x02u
 #define MODE_PREVIOUS 0x03u
 #define MODE_ABSOLUTE 0x04u
-/* SEARCH RECORD (§11.1.7.1): simple search from P1 forward / backward. */
+/* SEARCH RECORD (§11.1.7): simple search from P1 forward / backward. */
 #define MODE_SEARCH_FWD_P1 0x04u
 #define MODE_SEARCH_BWD_P1 0x05u
 #define MODE_SEARCH_ENHANCED 0x06u
@@ -104,11 +104,6 @@ static uint16_t pick_record(struct fs_op *op, const struct fs_hdr *h, unsigned *
 	return DM_SW_OK;
 }
 
-static bool le_is_max(const dm_capdu *cmd)
-{
-	return cmd->ne == (cmd->extended ? DM_APDU_EXT_MAX_NE : DM_APDU_SHORT_MAX_NE);
-}
-
 uint16_t dm_fsi_read_record(struct fs_op *op)
 {
 	const dm_capdu *cmd = op->cmd;
@@ -133,7 +128,7 @@ uint16_t dm_fsi_read_record(struct fs_op *op)
 		return DM_SW_TECHNICAL;
 	/* Le larger than the record (and not "all"): the record and 6282
 	 * (ISO 7816-4 §11.3.3); a smaller Le is the runtime's to serve. */
-	return cmd->ne > h.rec_len && !le_is_max(cmd) ? DM_SW_EOF_BEFORE_LE : DM_SW_OK;
+	return cmd->ne > h.rec_len && !fs_le_is_max(cmd) ? DM_SW_EOF_BEFORE_LE : DM_SW_OK;
 }
 
 uint16_t dm_fsi_update_record(struct fs_op *op)
@@ -160,7 +155,7 @@ uint16_t dm_fsi_update_record(struct fs_op *op)
 		return dm_fsi_sw(dm_applet_store_write(op->ctx, dm_fsi_record_off(&h, rec),
 						       cmd->data, cmd->nc));
 	}
-	/* Cyclic: only PREVIOUS (TS 102 221 §11.1.6.1). */
+	/* Cyclic: only PREVIOUS (TS 102 221 §11.1.6). */
 	if (mode != MODE_PREVIOUS)
 		return DM_SW_WRONG_P1P2;
 	uint16_t oldest = (uint16_t)((h.cyc_head + h.rec_count - 1u) % h.rec_count);
@@ -213,7 +208,7 @@ uint16_t dm_fsi_search_record(struct fs_op *op)
 		step = -1;
 		break;
 	}
-	/* Simple search (§11.1.7.1): the string at the start of a record.
+	/* Simple search (§11.1.7): the string at the start of a record.
 	 * The answer lists the matching record numbers, in search order. */
 	unsigned first = 0;
 	for (unsigned r = from; r >= 1 && r <= n; r = (unsigned)((int)r + step)) {

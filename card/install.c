@@ -6,6 +6,8 @@
  *                      0  magic "DMSCRT01"
  *                      8  u32 heap base     12  u32 heap length
  *                     16  u32 table offset  20  u32 table entries
+ *                     24  4 x u32 root slots of card-global services
+ *                         (applet.h DM_ROOT_*; applet_ctx.c)
  *                     (big-endian, the rest zero)
  *   DM_RT_HEAP_BASE  the persistent heap (card/heap.h) up to the capacity:
  *                    the instance table and every instance's region.
@@ -213,6 +215,7 @@ static int txn_close(struct dm_card *card, int rc)
 	if (!card->txn)
 		return rc;
 	card->txn = false;
+	card->heap_free_valid = false; /* installation allocates directly */
 	if (rc == DM_OK) {
 		rc = dm_store_commit(card->store);
 		dm_rt_services_txn_end(card, rc == DM_OK);

@@ -1,7 +1,7 @@
 /*
- * mf.c - the MF stand-in (mf.h).  The UICC file system will replace it as
- * the default application of the registry; until then the MF is an empty DF
- * that readers (pcsc_scan, opensc-tool -s 00A4000C023F00) can select.
+ * mf.c - the minimal MF of the runtime's test card (mf.h): an empty DF that
+ * readers (pcsc_scan, opensc-tool -s 00A4000C023F00) can select.  The
+ * default card's MF is the UICC file system (card/uicc.h, card/fs.h).
  */
 #include "mf.h"
 

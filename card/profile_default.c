@@ -31,7 +31,7 @@
 #define AID_PKCS15 0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35
 #define AID_DMSC 0xF0, 0x4F, 0x4D, 0x41, 0x44, 0x4D, 0x53, 0x43 /* F0 "OMADMSC" */
 
-/* EF_ARR records (TS 102 221 §9.2.4 expanded format, 40 bytes, FF padded):
+/* EF_ARR records (TS 102 221 §9.2 expanded format, 40 bytes, FF padded):
  *   SC_DO "ADM1": A4 { 83 01 0A, 95 01 08 } (user verification, key 0A).
  *   1 (EF) READ always; UPDATE, DEACTIVATE, ACTIVATE, TERMINATE, DELETE
  *          and RESIZE (command header D4) ADM1 (reference record 1);

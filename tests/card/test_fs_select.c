@@ -200,6 +200,12 @@ START_TEST(select_by_aid)
 	fs_fcp("00A4040006" "A00000006350" "00", &f); /* P2 00: FCP, partial AID */
 	ck_assert_uint_eq(f.fid, 0x7F50);
 	fs_sw("00A4040C05 A000000001", DM_SW_FILE_NOT_FOUND);
+	/* Occurrences (P2 b2-b1, the runtime's): last, then next of it. */
+	fs_fcp("00A4040501 F0 00", &f);                  /* FCP, last "F0..." */
+	ck_assert_uint_eq(f.fid, 0x7F60);
+	fs_sw("00A4040E01 F0", DM_SW_FILE_NOT_FOUND);     /* next: none */
+	fs_fcp("00A4040401 A0 00", &f);                  /* first "A0..." */
+	ck_assert_uint_eq(f.fid, 0x7F50);
 	/* After SELECT by AID, files of the ADF by FID and SFI. */
 	fs_ok("00A4040C08" FS_AID_DMSC);
 	fs_ok("00A4000C02 6420");
