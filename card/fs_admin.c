@@ -168,7 +168,8 @@ static uint16_t header_of(const dm_fs_create *def, uint8_t kind, struct fs_hdr *
 		if (f->df_name.len > DM_FCP_AID_MAX || f->pin_count > DM_FS_MAX_PINS)
 			return DM_SW_WRONG_DATA;
 		h->aid_len = (uint8_t)f->df_name.len;
-		memcpy(h->aid, f->df_name.ptr, f->df_name.len);
+		if (f->df_name.len != 0) /* ptr is NULL when tag 84 is absent */
+			memcpy(h->aid, f->df_name.ptr, f->df_name.len);
 		h->pin_count = (uint8_t)f->pin_count;
 		for (size_t i = 0; i < f->pin_count; i++)
 			h->pins[i] = f->pins[i].key_ref;

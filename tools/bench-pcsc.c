@@ -3,7 +3,9 @@
  * second and p50/p99 latency of one exchange (client -> pcscd -> vpcd ->
  * card and back).  Measured, never asserted: tools/bench-pipeline runs it
  * against the minimal card and dmsc-card behind the same stack and prints
- * the ratio (docs/reader-stack.md, "Benchmark").
+ * the ratio (docs/reader-stack.md, "Benchmark").  --setup APDUs are sent
+ * once, in the same card session, before the timed loop (e.g. SELECT an EF
+ * before timing READ BINARY on it); each must answer 9000.
  *
  * Output, one line: reader="NAME" n=N apdu_per_s=R p50_us=A p99_us=B
  */
@@ -19,13 +21,20 @@
 
 #define APDU_MAX 261u
 #define RESP_MAX (256u + 2u)
+#define SETUP_MAX 8u
+
+typedef struct bench_apdu {
+	uint8_t b[APDU_MAX];
+	size_t len;
+} bench_apdu;
 
 typedef struct bench_opts {
 	const char *reader;   /* name, or index into the reader list */
 	unsigned long n, warmup;
-	uint8_t apdu[APDU_MAX];
-	size_t apdu_len;
+	bench_apdu apdu;
 	long expect_sw;       /* -1: any */
+	bench_apdu setup[SETUP_MAX];
+	size_t nsetup;
 } bench_opts;
 
 static double now_us(void)
@@ -43,14 +52,29 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(FILE *f)
 {
-	fputs("usage: bench-pcsc [-r READER] [-n N] [-w WARMUP] [--apdu HEX] [--sw HEX|any]\n"
+	fputs("usage: bench-pcsc [-r READER] [-n N] [-w WARMUP] [--setup HEX]... [--apdu HEX]\n"
+	      "                  [--sw HEX|any]\n"
 	      "Send one APDU N times with SCardTransmit and print APDU/s and p50/p99.\n"
-	      "  -r READER   reader name or index (default 0)\n"
-	      "  -n N        measured exchanges (default 2000)\n"
-	      "  -w WARMUP   unmeasured exchanges first (default 100)\n"
-	      "  --apdu HEX  the command (default 00A4000C023F00, SELECT MF)\n"
-	      "  --sw HEX    status word every answer must end with (default 9000)\n"
+	      "  -r READER    reader name or index (default 0)\n"
+	      "  -n N         measured exchanges (default 2000)\n"
+	      "  -w WARMUP    unmeasured exchanges first (default 100)\n"
+	      "  --setup HEX  send this APDU once before the loop, same session; it must\n"
+	      "               answer 9000 (repeatable, up to 8, in order)\n"
+	      "  --apdu HEX   the command (default 00A4000C023F00, SELECT MF)\n"
+	      "  --sw HEX     status word every answer must end with (default 9000)\n"
 	      "Honours PCSCLITE_CSOCK_NAME (tools/reader-stack).\n", f);
+}
+
+static int parse_apdu(const char *hex, bench_apdu *a)
+{
+	dm_wbuf w = dm_wbuf_init(a->b, sizeof a->b);
+	if (dm_hex_decode(hex, &w) != DM_OK || w.len < 4) {
+		fprintf(stderr, "bench-pcsc: an APDU is 4..%u bytes of hex, not '%s'\n", APDU_MAX,
+			hex);
+		return -1;
+	}
+	a->len = w.len;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, bench_opts *o)
@@ -61,6 +85,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "apdu", required_argument, NULL, 'a' },
 		{ "sw", required_argument, NULL, 's' },
+		{ "setup", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +106,11 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 				return 2;
 			break;
 		case 'a': apdu = optarg; break;
+		case 'S':
+			if (o->nsetup == SETUP_MAX || parse_apdu(optarg, &o->setup[o->nsetup]) != 0)
+				return 2;
+			o->nsetup++;
+			break;
 		case 's':
 			if (strcmp(optarg, "any") == 0) {
 				o->expect_sw = -1;
@@ -96,13 +126,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 	}
 	if (optind != argc)
 		return 2;
-	dm_wbuf w = dm_wbuf_init(o->apdu, sizeof o->apdu);
-	if (dm_hex_decode(apdu, &w) != DM_OK || w.len < 4) {
-		fprintf(stderr, "bench-pcsc: --apdu wants 4..%u bytes of hex\n", APDU_MAX);
-		return 2;
-	}
-	o->apdu_len = w.len;
-	return 0;
+	return parse_apdu(apdu, &o->apdu) == 0 ? 0 : 2;
 }
 
 /* Pick the reader by name or index from the multi-string list. */
@@ -119,12 +143,12 @@ static const char *pick_reader(const char *list, DWORD len, const char *want)
 	return NULL;
 }
 
-static int transmit_once(SCARDHANDLE h, DWORD proto, const bench_opts *o)
+static int transmit_once(SCARDHANDLE h, DWORD proto, const bench_apdu *a, long expect_sw)
 {
 	uint8_t resp[RESP_MAX];
 	DWORD rlen = sizeof resp;
 	const SCARD_IO_REQUEST *pci = proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-	LONG rv = SCardTransmit(h, pci, o->apdu, (DWORD)o->apdu_len, NULL, resp, &rlen);
+	LONG rv = SCardTransmit(h, pci, a->b, (DWORD)a->len, NULL, resp, &rlen);
 	if (rv != SCARD_S_SUCCESS) {
 		fprintf(stderr, "bench-pcsc: SCardTransmit: %s\n", pcsc_stringify_error(rv));
 		return -1;
@@ -135,8 +159,8 @@ static int transmit_once(SCARDHANDLE h, DWORD proto, const bench_opts *o)
 		return -1;
 	}
 	long sw = (long)resp[rlen - 2] << 8 | resp[rlen - 1];
-	if (o->expect_sw >= 0 && sw != o->expect_sw) {
-		fprintf(stderr, "bench-pcsc: SW %04lX, expected %04lX\n", sw, o->expect_sw);
+	if (expect_sw >= 0 && sw != expect_sw) {
+		fprintf(stderr, "bench-pcsc: SW %04lX, expected %04lX\n", sw, expect_sw);
 		return -1;
 	}
 	return 0;
@@ -148,13 +172,16 @@ static int run(SCARDHANDLE h, DWORD proto, const bench_opts *o, const char *name
 	if (lat == NULL)
 		return -1;
 	int rc = -1;
+	for (size_t i = 0; i < o->nsetup; i++)
+		if (transmit_once(h, proto, &o->setup[i], 0x9000) != 0)
+			goto out;
 	for (unsigned long i = 0; i < o->warmup; i++)
-		if (transmit_once(h, proto, o) != 0)
+		if (transmit_once(h, proto, &o->apdu, o->expect_sw) != 0)
 			goto out;
 	double start = now_us();
 	for (unsigned long i = 0; i < o->n; i++) {
 		double t = now_us();
-		if (transmit_once(h, proto, o) != 0)
+		if (transmit_once(h, proto, &o->apdu, o->expect_sw) != 0)
 			goto out;
 		lat[i] = now_us() - t;
 	}

@@ -215,6 +215,9 @@ START_TEST(create_errors)
 	fs_sw("00E0000004 6202 8200", DM_SW_WRONG_DATA);           /* 82 too short */
 	fs_sw("00E0000003 620382", DM_SW_WRONG_DATA);              /* truncated */
 	fs_sw("00E0000002 6F00", DM_SW_WRONG_DATA);                /* not an FCP */
+	/* opensc-explorer's `create` (FCI 6F, no DF name 84): once read a NULL
+	 * DF name (UBSan, found through PC/SC by tests/integration/fs.sh). */
+	fs_sw("00E000000D 6F0B8102001082010183026F02", DM_SW_WRONG_DATA);
 	fs_sw("00E00000", DM_SW_WRONG_LENGTH);
 	fs_sw("00E0010002 6200", DM_SW_WRONG_P1P2);
 	/* Nothing was created by any of these. */

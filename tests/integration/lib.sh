@@ -35,6 +35,21 @@ bail() { # fatal: nothing after this can be meaningful
 	exit 1
 }
 
+# no_sanitizer_reports: the card logs hold no ASan/UBSan report (a card
+# built with -Db_sanitize keeps running after a UBSan finding: only its
+# stderr, the card log, shows it).
+no_sanitizer_reports() {
+	local hits
+	hits=$(grep -h -E "runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer" \
+		"$stack"/card*.log 2>/dev/null)
+	if [ -z "$hits" ]; then
+		ok "no sanitizer report in the card logs"
+	else
+		not_ok "no sanitizer report in the card logs"
+		comment <<<"$hits"
+	fi
+}
+
 lib_finish() {
 	if [ "$failed" -ne 0 ]; then
 		dump_logs
@@ -114,12 +129,12 @@ lib_cleanup() {
 	rm -rf "$work"
 }
 
-# reset SLOT: a cold reset of the card (opensc-tool --reset), so that the
+# card_reset SLOT: a cold reset of the card (opensc-tool --reset), so that the
 # next session starts with no PIN verified and nothing selected.  Needed
 # because clients disconnect with SCARD_LEAVE_CARD: without it a session
 # inherits the security status of the one before (measured with
 # opensc-tool, pcsc-lite 1.9.9).
-reset() {
+card_reset() {
 	timeout "$T" opensc-tool -r "$1" --reset >/dev/null 2>&1
 }
 
@@ -140,11 +155,16 @@ apdus() {
 			s1 = substr(s, 1, index(s, ",") - 1)
 			sub(/^[^=]*=0x/, "", s); s2 = substr(s, 1, index(s, ")") - 1)
 			sw = sprintf("%2s%2s", s1, s2); gsub(/ /, "0", sw)
+			first = 1
 			next
 		}
-		# util_hex_dump_asc: 16 bytes "XX " per line (48 columns), then ASCII.
+		# util_hex_dump_asc: n <= 16 bytes "XX " then their n ASCII
+		# characters; lines after the first are padded to 48 columns.
 		sw != "" && /^[0-9A-Fa-f][0-9A-Fa-f] / {
-			d = substr($0, 1, 48); gsub(/ /, "", d); data = data d; next
+			n = first ? int(length($0) / 4) : length($0) - 48
+			d = substr($0, 1, 3 * n); gsub(/ /, "", d); data = data d
+			first = 0
+			next
 		}
 		END { flush() }' | tr 'a-f' 'A-F'
 }
