@@ -111,6 +111,8 @@ typedef struct dm_applet {
 	/* Power event (off, on, reset), before the runtime clears transient
 	 * memory.  No persistent writes here (DM_E_STATE). */
 	void (*power)(dm_applet_ctx *ctx, dm_power_event ev);
+	/* Toolkit registration (card/toolkit.h, docs/toolkit.md); NULL = none. */
+	const struct dm_toolkit_applet *toolkit;
 } dm_applet;
 
 /* One instance in a card's registry: an applet under an AID. */
@@ -151,6 +153,11 @@ dm_bytes dm_applet_aid(const dm_applet_ctx *ctx);
 bool dm_applet_selected_elsewhere(const dm_applet_ctx *ctx);
 /* The protocol the card announced in its ATR. */
 dm_card_protocol dm_applet_protocol(const dm_applet_ctx *ctx);
+/* The card profile (card/profile.h) a new image is made from: meant for
+ * install(); dm_card_config.profile, or the embedded default profile
+ * (loaded on first use).  NULL when it cannot be had (memory, outside
+ * dm_card_open for a caller-given profile). */
+const struct dm_profile *dm_applet_profile(dm_applet_ctx *ctx);
 
 /* Transient memory of the instance (for CLEAR_ON_DESELECT: of the current
  * channel).  *len receives its size; NULL when the size is 0. */
@@ -193,6 +200,8 @@ int dm_applet_commit(dm_applet_ctx *ctx);
 enum dm_root_slot {
 	DM_ROOT_UICC = 0, /* the file system's MF header (card/fs.h) */
 	DM_ROOT_PIN = 1,  /* the PIN objects (card/security.h) */
+	DM_ROOT_TOOLKIT = 2, /* the persistent proactive queue (card/toolkit.h) */
+	DM_ROOT_KEYS = 3,    /* the key objects (card/keys.h) */
 	DM_ROOT_SLOTS = 4,
 };
 int dm_applet_root_get(dm_applet_ctx *ctx, unsigned slot, uint32_t *off);

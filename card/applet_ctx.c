@@ -7,6 +7,7 @@
 #include "runtime_int.h"
 
 #include "heap.h"
+#include "profile_load.h"
 #include "sw.h"
 
 int dm_rt_store_error(struct dm_card *card, int err)
@@ -89,6 +90,17 @@ bool dm_applet_selected_elsewhere(const dm_applet_ctx *ctx)
 dm_card_protocol dm_applet_protocol(const dm_applet_ctx *ctx)
 {
 	return ctx->card->proto;
+}
+
+const struct dm_profile *dm_applet_profile(dm_applet_ctx *ctx)
+{
+	struct dm_card *card = ctx->card;
+	char err[DM_PROFILE_ERR_MAX];
+
+	if (card->profile == NULL && card->own_profile == NULL &&
+	    dm_profile_load_default(&card->own_profile, err, sizeof err) == DM_OK)
+		card->profile = card->own_profile;
+	return card->profile;
 }
 
 uint8_t *dm_applet_transient(dm_applet_ctx *ctx, dm_transient_kind kind, size_t *len)

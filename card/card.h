@@ -23,6 +23,12 @@ typedef struct dm_card_config {
 	dm_card_protocol protocol;   /* T=1 (default) or T=0: selects the ATR and 61xx/6Cxx handling */
 	uint32_t store_flags;        /* DM_STORE_* flags */
 	unsigned long cut_after_writes; /* power-cut injector (tests only; 0 = off) */
+	/* Profile a new image is made from (card/profile.h; borrowed for the
+	 * duration of dm_card_open); NULL = the embedded default profile. */
+	const struct dm_profile *profile;
+	/* Bytes of a new image (0 = DM_STORE_DEFAULT_CAPACITY); an existing
+	 * image keeps its own. */
+	uint32_t capacity;
 } dm_card_config;
 
 typedef enum dm_power_event {

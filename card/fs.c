@@ -17,6 +17,8 @@
 #define INS_STATUS 0xF2u
 #define INS_READ_BINARY 0xB0u
 #define INS_UPDATE_BINARY 0xD6u
+#define INS_READ_BINARY_ODD 0xB1u
+#define INS_UPDATE_BINARY_ODD 0xD7u
 #define INS_READ_RECORD 0xB2u
 #define INS_UPDATE_RECORD 0xDCu
 #define INS_SEARCH_RECORD 0xA2u
@@ -673,6 +675,8 @@ static bool is_fs_ins(uint8_t ins)
 	case INS_STATUS:
 	case INS_READ_BINARY:
 	case INS_UPDATE_BINARY:
+	case INS_READ_BINARY_ODD:
+	case INS_UPDATE_BINARY_ODD:
 	case INS_READ_RECORD:
 	case INS_UPDATE_RECORD:
 	case INS_SEARCH_RECORD:
@@ -694,6 +698,59 @@ static bool is_fs_ins(uint8_t ins)
 	}
 }
 
+/* p: the commands that change a file, for dm_fs_notify (fs.h). */
+static bool is_change_ins(uint8_t ins)
+{
+	switch (ins) {
+	case INS_UPDATE_BINARY_ODD:
+	case INS_UPDATE_BINARY:
+	case INS_UPDATE_RECORD:
+	case INS_DEACTIVATE:
+	case INS_ACTIVATE:
+	case INS_CREATE:
+	case INS_DELETE:
+	case INS_TERMINATE_DF:
+	case INS_TERMINATE_EF:
+	case INS_RESIZE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* FIDs of node idx from the MF (3F00 excluded) into chg. */
+static void change_path(const dm_fs *fs, int32_t idx, dm_fs_change *chg)
+{
+	uint16_t rev[DM_FS_MAX_DEPTH + 1u];
+	size_t n = 0;
+
+	for (int32_t i = idx; i != FS_NONE && i != fs->root && n < DM_ARRAY_LEN(rev);
+	     i = fs->nodes[i].parent)
+		rev[n++] = fs->nodes[i].fid;
+	chg->path_len = (uint8_t)n;
+	for (size_t k = 0; k < n; k++)
+		chg->path[k] = rev[n - 1 - k];
+}
+
+/* After a successful changing command: the file it changed is the
+ * channel's current EF, or DF (CREATE of a DF, DF commands); for DELETE
+ * FILE, the child named by the data under the current DF. */
+static uint16_t notify_change(struct fs_op *op)
+{
+	dm_fs_change chg = { .ins = op->cmd->ins };
+	int32_t idx = dm_fsi_cur_ef(op);
+
+	if (op->cmd->ins == INS_DELETE || idx == FS_NONE)
+		idx = dm_fsi_cur_df(op);
+	change_path(op->fs, idx, &chg);
+	if (op->cmd->ins == INS_DELETE && op->cmd->nc == 2 &&
+	    chg.path_len < DM_ARRAY_LEN(chg.path))
+		chg.path[chg.path_len++] = dm_get_u16be(op->cmd->data);
+	return dm_fsi_sw(dm_fs_notify(op->ctx, &chg));
+}
+
+static uint16_t fs_dispatch(struct fs_op *op);
+
 uint16_t dm_fs_process(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
 {
 	if (!is_fs_ins(cmd->ins))
@@ -713,6 +770,17 @@ uint16_t dm_fs_process(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
 		.cmd = cmd,
 		.resp = resp,
 	};
+	uint16_t sw2 = fs_dispatch(&op);
+	if (sw2 == DM_SW_OK && is_change_ins(cmd->ins))
+		sw2 = notify_change(&op);
+	return sw2;
+}
+
+static uint16_t fs_dispatch(struct fs_op *op_)
+{
+	struct fs_op op = *op_;
+	const dm_capdu *cmd = op.cmd;
+
 	switch (cmd->ins) {
 	case INS_SELECT:
 		return dm_fsi_select(&op);
@@ -722,6 +790,10 @@ uint16_t dm_fs_process(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
 		return dm_fsi_read_binary(&op);
 	case INS_UPDATE_BINARY:
 		return dm_fsi_update_binary(&op);
+	case INS_READ_BINARY_ODD:
+		return dm_fsi_read_binary_odd(&op);
+	case INS_UPDATE_BINARY_ODD:
+		return dm_fsi_update_binary_odd(&op);
 	case INS_READ_RECORD:
 		return dm_fsi_read_record(&op);
 	case INS_UPDATE_RECORD:

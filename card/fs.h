@@ -34,6 +34,10 @@
 /* Limits of this card [ours]. */
 #define DM_FS_MAX_DEPTH 8u        /* DF levels below the MF */
 #define DM_FS_MAX_EF_SIZE 0xFFFFu /* transparent EF body bytes */
+/* Large transparent EFs (GEN-12, docs/dmsc-app.md): only created by
+ * applications (dm_fs_create.large), read and written beyond offset 7FFF
+ * with odd-INS B1/D7 and offset DO 54. */
+#define DM_FS_MAX_LARGE_EF_SIZE (16u << 20)
 #define DM_FS_MAX_RECORD_LEN 255u /* TS 102 221 §11.1.5: record length in one byte */
 #define DM_FS_MAX_RECORDS 254u    /* record numbers 01..FE (FF is RFU) */
 #define DM_FS_MAX_PINS 8u         /* key references listed in a DF's C6 */
@@ -52,6 +56,7 @@ typedef struct dm_fs_create {
 	uint8_t special;         /* A5/C0 special file information (TS 102 222 table 5) */
 	dm_bytes fill;           /* A5/C1 filling pattern, or */
 	dm_bytes repeat;         /* A5/C2 repeat pattern; neither: FF */
+	bool large;              /* p: allow DM_FS_MAX_LARGE_EF_SIZE (not CREATE FILE) */
 } dm_fs_create;
 
 /* A5/C0 bits (TS 102 222 §6.3 table 5). */
@@ -91,6 +96,35 @@ uint8_t dm_fs_app_of_aid(dm_applet_ctx *ctx, dm_bytes aid);
  * callback of ctx. */
 int dm_fs_pin_io(dm_applet_ctx *ctx, bool create, dm_pin_io *io);
 
+/* --- p: change notification and path access (docs/dmsc-app.md) --- */
+
+/* A file changed by a command (dm_fs_process, or an application's own
+ * command such as the DMSC UPDATE BINARY D7): which command and which file,
+ * as FIDs from the MF (3F00 excluded). */
+typedef struct dm_fs_change {
+	uint8_t ins;                         /* D6 DC E0 E4 D4 04 44 E6 E8 D7 ... */
+	uint16_t path[DM_FS_MAX_DEPTH + 1u];
+	uint8_t path_len;
+} dm_fs_change;
+
+/* Called after every successful file-changing command, inside its
+ * transaction; implemented in card/fs_notify.c, which hands the change to
+ * the DMSC application (change counter, GEN-20) and the toolkit (REFRESH).
+ * Anything but DM_OK aborts the command (6581 / 6A84). */
+int dm_fs_notify(dm_applet_ctx *ctx, const dm_fs_change *chg);
+
+/* Path access without access check, for applications and profiles (path
+ * from the MF, big-endian FIDs, 3F00 excluded).  DM_E_NOT_FOUND when no
+ * EF is there. */
+int dm_fs_size_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len, uint32_t *size);
+int dm_fs_read_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len, uint32_t off,
+		  uint8_t *buf, size_t n);
+/* Delete the file at path (and its subtree).  SW as DELETE FILE. */
+uint16_t dm_fs_delete_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len);
+/* Is key reference kr verified in this card session (global references:
+ * ADM1 0A, PIN1 01)? */
+bool dm_fs_verified(dm_applet_ctx *ctx, uint8_t kr);
+
 /* --- what the applets of card/uicc.h call --- */
 
 /* The channel is new (power-on, MANAGE CHANNEL open from the basic
@@ -107,7 +141,7 @@ uint16_t dm_fs_select_adf(dm_applet_ctx *ctx, dm_bytes aid, const dm_capdu *cmd,
 /*
  * One file-system or PIN command (TS 102 221 §11.1, TS 102 222 §6):
  * SELECT (A4, all but P1 04, which the runtime routes to applications),
- * STATUS (80 F2), READ/UPDATE BINARY (B0/D6), READ/UPDATE RECORD (B2/DC),
+ * STATUS (80 F2), READ/UPDATE BINARY (B0/D6, odd INS B1/D7), READ/UPDATE RECORD (B2/DC),
  * SEARCH RECORD (A2), VERIFY/CHANGE/DISABLE/ENABLE/UNBLOCK PIN (20 24 26 28
  * 2C), DEACTIVATE/ACTIVATE FILE (04/44), CREATE/DELETE FILE (E0/E4),
  * TERMINATE DF/EF (E6/E8), RESIZE FILE (80 D4).  Anything else 6D00.

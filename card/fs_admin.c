@@ -43,6 +43,15 @@ int dm_fsi_fill(dm_applet_ctx *ctx, uint32_t off, uint32_t n, uint32_t unit,
 	}
 	if (unit == 0)
 		return DM_OK;
+	/* p: a filling pattern of zeros leaves the body as the heap gave it
+	 * (zeroed, heap.h), which costs no journal for large EFs (GEN-12). */
+	if (pat != NULL && !repeat) {
+		size_t z = 0;
+		while (z < plen && pat[z] == 0)
+			z++;
+		if (z == plen)
+			return DM_OK;
+	}
 	/* Each unit (a record, or the whole file) starts the pattern anew.
 	 * Filling pattern: its first W-1 bytes, then its last byte repeated;
 	 * repeat pattern: repeated whole; neither: FF (TS 102 222 table 5). */
@@ -182,7 +191,8 @@ static uint16_t header_of(const dm_fs_create *def, uint8_t kind, struct fs_hdr *
 	h->details = f->has_file_details ? f->file_details : 0;
 	switch (dm_fcp_structure_of(f->fdb)) {
 	case DM_FCP_STRUCT_TRANSPARENT:
-		if (!f->has_size || f->size > DM_FS_MAX_EF_SIZE)
+		if (!f->has_size ||
+		    f->size > (def->large ? DM_FS_MAX_LARGE_EF_SIZE : DM_FS_MAX_EF_SIZE))
 			return DM_SW_WRONG_DATA;
 		h->size = f->size;
 		return DM_SW_OK;
@@ -774,4 +784,74 @@ uint16_t dm_fs_load_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len,
 			return dm_fsi_sw(rc);
 	}
 	return DM_SW_OK;
+}
+
+/* --- p: path access for applications (fs.h) --- */
+
+/* The header of the EF at path. */
+static int ef_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len, struct fs_hdr *h)
+{
+	dm_fs *fs;
+	int rc = dm_fs_get(ctx, &fs);
+
+	if (rc != DM_OK)
+		return rc;
+	int32_t idx = node_at(fs, path, path_len);
+	if (idx == FS_NONE || fs->nodes[idx].kind != FS_EF)
+		return DM_E_NOT_FOUND;
+	return dm_fsi_hdr_read(ctx, fs->nodes[idx].hdr, h);
+}
+
+int dm_fs_size_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len, uint32_t *size)
+{
+	struct fs_hdr h;
+	int rc = ef_at(ctx, path, path_len, &h);
+
+	if (rc == DM_OK)
+		*size = h.size;
+	return rc;
+}
+
+int dm_fs_read_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len, uint32_t off,
+		  uint8_t *buf, size_t n)
+{
+	struct fs_hdr h;
+	int rc = ef_at(ctx, path, path_len, &h);
+
+	if (rc != DM_OK)
+		return rc;
+	/* Transparent order; a record EF is read as its physical body. */
+	if (off > h.size || n > h.size - off)
+		return DM_E_VALUE;
+	return dm_applet_store_read(ctx, h.body + off, buf, n);
+}
+
+uint16_t dm_fs_delete_at(dm_applet_ctx *ctx, const uint8_t *path, size_t path_len)
+{
+	dm_fs *fs;
+	struct fs_hdr h;
+	int rc = dm_fs_get(ctx, &fs);
+
+	if (rc != DM_OK)
+		return dm_fsi_sw(rc);
+	int32_t idx = node_at(fs, path, path_len);
+	if (idx == FS_NONE || idx == fs->root)
+		return DM_SW_FILE_NOT_FOUND;
+	rc = dm_fsi_hdr_read(ctx, fs->nodes[idx].hdr, &h);
+	if (rc == DM_OK)
+		rc = unlink_file(fs, ctx, idx, h.next);
+	if (rc == DM_OK)
+		rc = free_subtree(fs, ctx, idx);
+	if (rc != DM_OK)
+		return dm_fsi_sw(rc);
+	forget_subtree(fs, idx);
+	dm_fsi_index_remove(fs, idx);
+	return DM_SW_OK;
+}
+
+bool dm_fs_verified(dm_applet_ctx *ctx, uint8_t kr)
+{
+	dm_fs *fs;
+
+	return dm_fs_get(ctx, &fs) == DM_OK && dm_sec_verified(&fs->sec, kr, 0);
 }

@@ -196,6 +196,8 @@ uint16_t dm_fsi_target_ef(struct fs_op *op, uint8_t sfi, int32_t *idx, struct fs
 /* --- fs_binary.c, fs_record.c --- */
 uint16_t dm_fsi_read_binary(struct fs_op *op);
 uint16_t dm_fsi_update_binary(struct fs_op *op);
+uint16_t dm_fsi_read_binary_odd(struct fs_op *op);   /* B1 (p, GEN-12) */
+uint16_t dm_fsi_update_binary_odd(struct fs_op *op); /* D7 */
 uint16_t dm_fsi_read_record(struct fs_op *op);
 uint16_t dm_fsi_update_record(struct fs_op *op);
 uint16_t dm_fsi_search_record(struct fs_op *op);

@@ -1,8 +1,8 @@
 /*
  * main.c - dmsc-card: the card (card.h) behind a vpcd reader slot.
  *
- *   dmsc-card --vpcd HOST:PORT --image FILE [--t0] [--trace FILE] [-v]
- *             [--relaxed] [--exit-after-atr]
+ *   dmsc-card --vpcd HOST:PORT --image FILE [--profile FILE] [--t0]
+ *             [--trace FILE] [-v] [--relaxed] [--exit-after-atr]
  *
  * SIGTERM/SIGINT end serving between two APDUs and close the store, so the
  * image is always consistent (the store also survives a kill -9: store.h).
@@ -18,6 +18,7 @@
 #include "apdu.h"
 #include "card.h"
 #include "hex.h"
+#include "profile_load.h"
 #include "store.h"
 #include "trace.h"
 #include "vpcd.h"
@@ -96,6 +97,8 @@ static void usage(FILE *f)
 	      "The DM_SC card behind a vsmartcard vpcd reader slot.\n"
 	      "  --vpcd HOST:PORT   vpcd slot to connect to (reconnects when it goes away)\n"
 	      "  --image FILE       card image; created from the default profile if absent\n"
+	      "  --profile FILE     create a missing image from this profile (docs/profile.md)\n"
+	      "                     instead of the embedded default; its ATR protocol applies\n"
 	      "  --t0               T=0 ATR and 61xx/6Cxx handling (default T=1)\n"
 	      "  --trace FILE       append one line per APDU (time, channel, command,\n"
 	      "                     response, status word name), flushed per line\n"
@@ -107,7 +110,7 @@ static void usage(FILE *f)
 }
 
 typedef struct options {
-	const char *addr, *image, *trace;
+	const char *addr, *image, *trace, *profile;
 	bool t0, relaxed, exit_after_atr;
 	int verbose;
 } options;
@@ -118,6 +121,7 @@ static int parse_args(int argc, char **argv, options *o)
 	static const struct option longopts[] = {
 		{ "vpcd", required_argument, NULL, 'p' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "profile", required_argument, NULL, 'P' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "t0", no_argument, NULL, '0' },
 		{ "relaxed", no_argument, NULL, 'r' },
@@ -131,6 +135,7 @@ static int parse_args(int argc, char **argv, options *o)
 		switch (c) {
 		case 'p': o->addr = optarg; break;
 		case 'i': o->image = optarg; break;
+		case 'P': o->profile = optarg; break;
 		case 't': o->trace = optarg; break;
 		case '0': o->t0 = true; break;
 		case 'r': o->relaxed = true; break;
@@ -195,7 +200,24 @@ int main(int argc, char **argv)
 		.protocol = o.t0 ? DM_CARD_T0 : DM_CARD_T1,
 		.store_flags = o.relaxed ? DM_STORE_RELAXED : 0,
 	};
+	dm_profile *prof = NULL;
+	if (o.profile != NULL) {
+		char err[DM_PROFILE_ERR_MAX];
+		if (dm_profile_load_file(o.profile, &prof, err, sizeof err) != DM_OK) {
+			fprintf(stderr, PROG ": profile refused: %s\n", err);
+			if (h.trace != NULL)
+				fclose(h.trace);
+			return EXIT_FAILURE;
+		}
+		cfg.profile = prof;
+		cfg.capacity = prof->capacity;
+		if (prof->protocol == DM_CARD_T0) {
+			cfg.protocol = DM_CARD_T0;
+			o.t0 = true;
+		}
+	}
 	rc = dm_card_open(&cfg, &h.card);
+	dm_profile_free(&prof); /* only needed to create the image */
 	if (rc != DM_OK) {
 		fprintf(stderr, PROG ": cannot open card image %s: %s\n", o.image, dm_strerror(rc));
 		if (h.trace != NULL)

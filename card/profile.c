@@ -6,9 +6,12 @@
 
 #include <string.h>
 
+#include "dmsc.h"
 #include "fs.h"
+#include "keys.h"
 #include "pkcs15.h"
 #include "sw.h"
+#include "toolkit.h"
 
 static int err_of(uint16_t sw)
 {
@@ -106,6 +109,77 @@ static int install_file(dm_applet_ctx *ctx, const dm_profile *p, const dm_profil
 	}
 }
 
+/* Key objects (card/keys.h): SCP03 sets, the public keys the card
+ * verifies with, the card's own pair (generated here: its private key
+ * never leaves the card, SEC-1). */
+static int install_keys(dm_applet_ctx *ctx, const dm_profile_keys *k)
+{
+	int rc = DM_OK;
+	for (size_t i = 0; i < k->nscp03 && rc == DM_OK; i++) {
+		const dm_profile_scp03 *s = &k->scp03[i];
+		dm_keys_scp03 ks = { .kvn = s->kvn, .len = s->key_len };
+		if (s->key_len > sizeof ks.enc)
+			return DM_E_VALUE;
+		memcpy(ks.enc, s->enc, s->key_len);
+		memcpy(ks.mac, s->mac, s->key_len);
+		memcpy(ks.dek, s->dek, s->key_len);
+		rc = dm_keys_set_scp03(ctx, s->role == DM_PROFILE_SCP03_MA ? DM_KEYS_ROLE_MA
+									  : DM_KEYS_ROLE_DEVICE,
+				       &ks);
+		dm_wipe(&ks, sizeof ks);
+	}
+	if (rc == DM_OK && k->has_ma_pub)
+		rc = dm_keys_set_public(ctx, DM_KEYS_PUB_MA, k->ma_pub, sizeof k->ma_pub);
+	if (rc == DM_OK && k->has_ent_pub)
+		rc = dm_keys_set_public(ctx, DM_KEYS_PUB_ENTERPRISE, k->ent_pub, sizeof k->ent_pub);
+	if (rc == DM_OK && k->gen_card_key)
+		rc = dm_keys_generate_card(ctx);
+	return rc;
+}
+
+/* The DMSC application's part (card/dmsc.h): PKCS#15 index, MOs with their
+ * DODF entries, EF_INFO flags (USE-1/2/3); the poll interval (toolkit.h). */
+static int install_dmsc(dm_applet_ctx *ctx, const dm_profile *p)
+{
+	static const uint8_t dmsc_aid[] = { DM_DMSC_AID };
+	if (dm_fs_app_of_aid(ctx, dm_bytes_of(dmsc_aid, sizeof dmsc_aid)) == 0)
+		return p->nmos == 0 ? DM_OK : DM_E_VALUE; /* no DMSC application */
+	dm_dmsc_p15_cfg pc = { .token_label = p->name,
+			       .serial = dm_bytes_of(p->iccid, sizeof p->iccid) };
+	int rc = dm_dmsc_p15_init(ctx, &pc);
+	for (size_t i = 0; i < p->nmos && rc == DM_OK; i++) {
+		const dm_profile_mo *m = &p->mos[i];
+		uint8_t path[2 * (DM_PROFILE_MAX_PATH + 1)];
+		for (unsigned j = 0; j < m->path_len; j++)
+			dm_put_u16be(path + 2 * j, m->path[j]);
+		dm_dmsc_mo_def d = {
+			.label = m->label,
+			.oid = m->oid,
+			.path = dm_bytes_of(path, 2u * m->path_len),
+			.size = m->size,
+			.content = m->tnds,
+			.length = (uint32_t)m->tnds.len,
+			.p15_flags = m->p15_flags,
+		};
+		rc = dm_dmsc_mo_add(ctx, &d, NULL);
+	}
+	if (rc == DM_OK) {
+		static const uint8_t use[] = {
+			[DM_PROFILE_CONFIRM_UNSET] = 0,
+			[DM_PROFILE_CONFIRM_ASK] = DM_DMSC_FLAG_ASK_USER,
+			[DM_PROFILE_CONFIRM_NEVER] = DM_DMSC_FLAG_NEVER_ASK,
+		};
+		if ((unsigned)p->confirm >= DM_ARRAY_LEN(use))
+			return DM_E_VALUE;
+		rc = dm_dmsc_info_set_use(ctx, use[p->confirm]);
+	}
+	if (rc == DM_OK)
+		rc = dm_dmsc_info_refresh(ctx);
+	if (rc == DM_OK)
+		rc = dm_toolkit_set_poll_config(ctx, p->poll_interval);
+	return rc;
+}
+
 int dm_profile_install(dm_applet_ctx *ctx, const dm_profile *p)
 {
 	dm_fs_create mf;
@@ -128,5 +202,9 @@ int dm_profile_install(dm_applet_ctx *ctx, const dm_profile *p)
 		}
 		rc = dm_pin_create(&io, &def);
 	}
+	if (rc == DM_OK)
+		rc = install_keys(ctx, &p->keys);
+	if (rc == DM_OK)
+		rc = install_dmsc(ctx, p);
 	return rc;
 }

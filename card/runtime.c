@@ -16,6 +16,7 @@
  * buffer, allocated at open: no allocation per APDU.
  */
 #include "runtime_int.h"
+#include "profile_load.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static int card_alloc(struct dm_card *card, const dm_applet_reg *reg, size_t n)
 	size_t tlen = 0;
 
 	card->inst = calloc(n, sizeof *card->inst);
-	if (card->inst == NULL)
+	if (card->inst == NULL || dm_tk_create(card, reg, n) != DM_OK)
 		return DM_E_NOMEM;
 	card->ninst = n;
 	for (size_t i = 0; i < n; i++) {
@@ -104,7 +105,8 @@ static int store_open_or_create(const dm_card_config *cfg, dm_store **store)
 
 	if (rc != DM_E_NOT_FOUND)
 		return rc;
-	rc = dm_store_create(cfg->image_path, DM_STORE_DEFAULT_CAPACITY, &opts);
+	rc = dm_store_create(cfg->image_path,
+			     cfg->capacity != 0 ? cfg->capacity : DM_STORE_DEFAULT_CAPACITY, &opts);
 	/* DM_E_STATE: another process created it meanwhile; open that. */
 	if (rc != DM_OK && rc != DM_E_STATE)
 		return rc;
@@ -135,8 +137,12 @@ int dm_card_open_registry(const dm_card_config *cfg, const dm_applet_reg *reg, s
 		rc = card_alloc(card, reg, n);
 	if (rc == DM_OK)
 		rc = store_open_or_create(cfg, &card->store);
+	card->profile = cfg->profile;
 	if (rc == DM_OK)
 		rc = dm_rt_install(card);
+	/* The profile is for installation only (card.h: borrowed). */
+	card->profile = NULL;
+	dm_profile_free(&card->own_profile);
 	if (rc != DM_OK) {
 		dm_card_close(&card);
 		return rc;
@@ -157,6 +163,7 @@ void dm_card_close(dm_card **pcard)
 		return;
 	struct dm_card *card = *pcard;
 	dm_store_close(&card->store); /* an open transaction is discarded */
+	dm_profile_free(&card->own_profile);
 	dm_rt_services_destroy(card);
 	/* Transient memory and buffers may hold session keys and PINs. */
 	if (card->transient != NULL) {
@@ -168,6 +175,7 @@ void dm_card_close(dm_card **pcard)
 					       DM_APDU_EXT_MAX_NC);
 		free(card->buffers);
 	}
+	dm_tk_destroy(card);
 	free(card->inst);
 	free(card);
 	*pcard = NULL;
@@ -190,7 +198,11 @@ static void command_begin(struct dm_card *card)
 static uint16_t command_end(struct dm_card *card, uint16_t sw)
 {
 	card->in_command = false;
-	return dm_rt_txn_end(card, sw);
+	sw = dm_rt_txn_end(card, sw);
+	dm_sw_class k = dm_sw_classify(sw);
+	dm_tk_command_end(card, k == DM_SW_CLASS_SUCCESS || k == DM_SW_CLASS_PROACTIVE ||
+				       k == DM_SW_CLASS_WARNING);
+	return sw;
 }
 
 void dm_card_power(dm_card *card, dm_power_event ev)
@@ -209,6 +221,7 @@ void dm_card_power(dm_card *card, dm_power_event ev)
 	/* Session state goes, persistent state stays (card.h). */
 	dm_chain_drop(&card->chain);
 	dm_rt_channels_reset(card);
+	dm_tk_power(card);
 	if (card->transient != NULL)
 		memset(card->transient, 0, card->transient_len);
 	card->powered = ev != DM_POWER_OFF;
@@ -239,6 +252,9 @@ static uint16_t route(struct dm_card *card, unsigned c, const dm_cla *cla, const
 		if (card->def != NULL && ch->sel != card->def && dm_rt_is_select_mf(cmd))
 			return dm_rt_activate(card, c, card->def, cmd, resp);
 	}
+	/* The toolkit commands are the runtime's, whatever is selected. */
+	if (dm_tk_handles(card, cla, cmd))
+		return dm_tk_command(card, c, cmd, resp);
 	if (ch->sel == NULL)
 		return DM_SW_INS_UNSUPPORTED; /* no application to process it */
 	dm_applet_ctx ctx = dm_rt_ctx(card, ch->sel, c);
@@ -249,6 +265,8 @@ static uint16_t route(struct dm_card *card, unsigned c, const dm_cla *cla, const
 static bool runtime_command(const struct dm_card *card, const struct dm_channel *ch,
 			    const dm_cla *cla, const dm_capdu *cmd)
 {
+	if (dm_tk_handles(card, cla, cmd))
+		return true;
 	if (!cla->interindustry)
 		return false;
 	return cmd->ins == INS_MANAGE_CHANNEL || cmd->ins == INS_GET_RESPONSE ||
@@ -322,7 +340,8 @@ static void dispatch(struct dm_card *card, const uint8_t *raw, size_t len, dm_wb
 	dm_wbuf resp = dm_wbuf_init(ch->resp, DM_APDU_EXT_MAX_NE);
 	command_begin(card);
 	uint16_t sw = route(card, c, &cla, &cmd, &resp);
-	sw = command_end(card, sw);
+	dm_tk_status(card, c, &cla, &cmd, sw);
+	sw = dm_tk_final_sw(card, c, command_end(card, sw));
 	if (resp.len > DM_APDU_EXT_MAX_NE)
 		resp.len = 0; /* an applet broke the wbuf contract: send nothing */
 	dm_rt_respond(card, ch, &cmd, sw, resp.len, out);

@@ -74,6 +74,13 @@ struct dm_card {
 	 * and every transaction end. */
 	bool heap_free_valid;
 	uint32_t heap_free;
+	/* The profile of dm_card_config (borrowed during dm_card_open), and
+	 * the embedded default one when loaded for install (card/profile_load.h),
+	 * freed when dm_card_open ends. */
+	const struct dm_profile *profile;
+	struct dm_profile *own_profile;
+	/* Toolkit session state and queue access (toolkit.c). */
+	struct dm_tk *tk;
 };
 
 /* Store layout of the card image (docs/runtime.md, "Card image"):
@@ -151,6 +158,23 @@ bool dm_chain_continues(const struct dm_chain *k, const dm_capdu *cmd);
  * then dropped). */
 int dm_chain_append(struct dm_chain *k, const dm_capdu *cmd);
 void dm_chain_drop(struct dm_chain *k);
+
+/* --- toolkit.c: the proactive queue (toolkit.h, docs/toolkit.md) --- */
+/* The toolkit is on when some applet of the registry has a registration. */
+int dm_tk_create(struct dm_card *card, const dm_applet_reg *reg, size_t n);
+void dm_tk_destroy(struct dm_card *card);
+/* Power event: all toolkit session state goes. */
+void dm_tk_power(struct dm_card *card);
+/* TERMINAL PROFILE, FETCH, TERMINAL RESPONSE, ENVELOPE (CLA 8X). */
+bool dm_tk_handles(const struct dm_card *card, const dm_cla *cla, const dm_capdu *cmd);
+uint16_t dm_tk_command(struct dm_card *card, unsigned c, const dm_capdu *cmd, dm_wbuf *resp);
+/* After a command was processed, inside it: the STATUS poll event. */
+void dm_tk_status(struct dm_card *card, unsigned c, const dm_cla *cla, const dm_capdu *cmd,
+		  uint16_t sw);
+/* The command ended; kept: its changes were committed. */
+void dm_tk_command_end(struct dm_card *card, bool kept);
+/* The status word to send: 9000 becomes 91xx when a command is pending. */
+uint16_t dm_tk_final_sw(struct dm_card *card, unsigned c, uint16_t sw);
 
 /* --- response.c: Ne, T=0 and GET RESPONSE (ISO 7816-3 §12.2, 7816-4 §5.3.4) --- */
 /* Send len bytes the applet left in ch->resp with status word sw: cut to Ne

@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "profile.h"
 #include "sw.h"
+#include "toolkit.h"
 
 uint16_t dm_uicc_process(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
 {
@@ -17,7 +18,9 @@ uint16_t dm_uicc_process(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
 
 static int mf_install(dm_applet_ctx *ctx)
 {
-	return dm_profile_install(ctx, &dm_profile_default);
+	const dm_profile *p = dm_applet_profile(ctx);
+	/* No profile: the embedded default failed to load (memory). */
+	return p != NULL ? dm_profile_install(ctx, p) : DM_E_NOMEM;
 }
 
 static uint16_t mf_select(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp)
@@ -44,8 +47,13 @@ static void mf_power(dm_applet_ctx *ctx, dm_power_event ev)
 	dm_fs_power(ctx, ev);
 }
 
+/* A UICC has the card application toolkit (TS 102 221 §14, TS 102 223):
+ * this registration, with no events, turns the runtime's toolkit on. */
+static const dm_toolkit_applet mf_toolkit = { .events = 0 };
+
 const dm_applet dm_uicc_mf_applet = {
 	.name = "MF",
+	.toolkit = &mf_toolkit,
 	.flags = DM_APPLET_MULTISELECTABLE,
 	.install = mf_install,
 	.select = mf_select,

@@ -1,6 +1,6 @@
 /*
  * bench-fs-io.c - the UICC file system's data path in process, through
- * dm_card_transmit on the default card (card/profile_default.c) in a fresh
+ * dm_card_transmit on the default card (profiles/default.json) in a fresh
  * image on disk: no reader, no socket.  Measured, never asserted
  * (docs/interop.md, "Speed"):
  *

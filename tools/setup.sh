@@ -30,6 +30,7 @@ cd "$top"
 packages=(
 	meson ninja-build pkg-config gcc libc6-dev
 	libpcsclite-dev libtomcrypt-dev libtommath-dev check
+	libjson-c-dev libjson-c5 python3
 	pcscd vsmartcard-vpcd opensc pcsc-tools util-linux iproute2 procps
 )
 [ "$fuzz" = 1 ] && packages+=(clang libclang-rt-14-dev)

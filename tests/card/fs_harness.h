@@ -9,7 +9,7 @@
 #include "fcp.h"
 #include "rt_harness.h"
 
-/* APDUs of the default card's PINs (card/profile_default.c). */
+/* APDUs of the default card's PINs (profiles/default.json). */
 #define FS_VERIFY_ADM1 "0020000A083838383838383838"
 #define FS_VERIFY_PIN1 "002000010831323334FFFFFFFF"
 #define FS_VERIFY_PIN81 "002000810830303030FFFFFFFF"

@@ -267,7 +267,7 @@ START_TEST(channels_have_own_selection)
 	/* Channel 0 still has EF_DMBOOT in ADF PKCS15. */
 	fs_fcp("80F2000000", &f);
 	ck_assert_uint_eq(f.fid, 0x7F50);
-	rt_expect("00B0000002", "FFFF 9000");
+	rt_expect("00B0000002", "3C3F 9000"); /* "<?" of the bootstrap TNDS */
 	fs_ok("0070800100");
 	/* Reopened: at the MF again. */
 	rt_expect("0070000001", "01 9000");

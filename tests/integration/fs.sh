@@ -206,8 +206,8 @@ explorer_check "explorer: cd 7F50 (ADF by FID), info shows the DF name" cd-7F50 
 	"Dedicated File +ID 7F50"
 explorer_check "explorer: cd aid:<ADF DMSC>, info EF_INFO 6420 (64 bytes)" cd-aid \
 	"Working Elementary File +ID 6420"
-explorer_check "explorer: cat EF_INFO shows its BER-TLV (80 01 01 ...)" cd-aid \
-	"^00000000: 80 01 01 81 01 00 82 01 00 83 04 00 00 00 00 FF "
+explorer_check "explorer: cat EF_INFO shows its BER-TLV (80 01 01 ...; docs/dmsc-app.md)" cd-aid \
+	"^00000000: 80 01 01 81 01 [0-9A-F]{2} 82 01 [0-9A-F]{2} 83 04 ([0-9A-F]{2} ){4}84 "
 explorer_check "explorer: unpadded PIN is refused (wrong length)" verify-unpadded "Wrong length"
 trace_has "card answered the 4-byte VERIFY with 6700 (TS 102 221 §11.1.9: Lc 08)" \
 	"> 002000010431323334 < 6700"
