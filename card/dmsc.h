@@ -27,6 +27,8 @@
 /* MOs created on demand live in ADF DMSC at FIDs 6500..65FF [ours]. */
 #define DM_DMSC_FID_MO_FIRST 0x6500u
 #define DM_DMSC_FID_MO_LAST 0x65FFu
+/* EF_ARR (2F06) record of a private MO: READ PIN 81, UPDATE ADM1 [ours]. */
+#define DM_DMSC_ARR_PRIVATE_MO 6u
 #define DM_P15_FID_ADF 0x7F50u
 #define DM_P15_FID_ODF 0x5031u
 #define DM_P15_FID_TOKENINFO 0x5032u
@@ -119,5 +121,51 @@ int dm_dmsc_mo_add(dm_applet_ctx *ctx, const dm_dmsc_mo_def *def, uint16_t *fid)
 int dm_dmsc_mo_delete(dm_applet_ctx *ctx, uint16_t fid);
 /* Count the oidDO entries of EF_DODF (DM_E_NOT_FOUND: no PKCS#15 app). */
 int dm_dmsc_mo_count(dm_applet_ctx *ctx, unsigned *n);
+
+/* --- EF_TRIG (6422): the session trigger (GEN-14) [ours] -------------- */
+
+/*
+ * The card asks the device to open a DM session: it writes a trigger
+ * record into EF_TRIG and queues, in the same transaction, a REFRESH file
+ * change notification naming 3F00 7FFF 6422 with the DMSC AID (reference,
+ * "Proactive notification" 4).  The device reads record 1 and opens the
+ * session with the DM server it names.  Record (32 bytes, record 1 = the
+ * newest; older ones move down, the oldest falls off):
+ *   0-3   trigger number, big-endian, 1, 2, ... (compare for inequality)
+ *   4     reason (DM_DMSC_TRIG_*)
+ *   5-6   session id the server asked for, big-endian (0000: device's choice)
+ *   7     server id length n (1..16)
+ *   8-23  server id (DMAcc ServerID), FF padded
+ *   24-31 RFU, FF
+ */
+#define DM_DMSC_TRIG_REC_LEN 32u
+#define DM_DMSC_TRIG_SERVER_MAX 16u
+#define DM_DMSC_TRIG_RECS_MAX 16u
+enum dm_dmsc_trig_reason {
+	DM_DMSC_TRIG_SERVER = 0x01,  /* the DM server / MA asked for a session */
+	DM_DMSC_TRIG_PROV = 0x02,    /* provisioning data changed (GEN-20) */
+	DM_DMSC_TRIG_POLICY = 0x03,  /* the enterprise policy changed (5.3) */
+	DM_DMSC_TRIG_DEVCHG = 0x04,  /* reaction to a device change (GEN-15) */
+};
+
+typedef struct dm_dmsc_trigger {
+	uint32_t number;       /* assigned by dm_dmsc_trigger_raise */
+	uint8_t reason;        /* DM_DMSC_TRIG_* */
+	uint16_t session_id;
+	dm_bytes server_id;    /* 1..DM_DMSC_TRIG_SERVER_MAX bytes */
+} dm_dmsc_trigger;
+
+/* Encode / decode one record.  DM_E_VALUE: reason or server id out of
+ * range (encode), or not a trigger record (decode: never written, bad
+ * length byte).  Decoded server_id borrows rec. */
+int dm_dmsc_trigger_encode(const dm_dmsc_trigger *t, uint8_t rec[DM_DMSC_TRIG_REC_LEN]);
+int dm_dmsc_trigger_decode(const uint8_t rec[DM_DMSC_TRIG_REC_LEN], dm_dmsc_trigger *t);
+
+/* Write t as record 1 of EF_TRIG (number = the previous newest + 1) and
+ * queue the REFRESH naming EF_TRIG, inside the caller's transaction; no
+ * access check (the caller authorised it).  *number (may be NULL) gets
+ * the trigger number.  DM_E_NOT_FOUND no EF_TRIG, DM_E_VALUE bad t,
+ * DM_E_NOMEM toolkit queue full. */
+int dm_dmsc_trigger_raise(dm_applet_ctx *ctx, const dm_dmsc_trigger *t, uint32_t *number);
 
 #endif

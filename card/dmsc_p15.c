@@ -209,10 +209,12 @@ static int free_mo_fid(dm_applet_ctx *ctx, uint16_t *fid)
 }
 
 /* Create a transparent EF of `size` bytes in ADF DMSC: READ always,
- * UPDATE ADM1 (EF_ARR record 1, AUT-1).  Up to DM_FS_MAX_LARGE_EF_SIZE
+ * UPDATE ADM1 (EF_ARR record 1, AUT-1); a private object (DODF private
+ * flag: AUTH-3 announces, AUTH-4 protects) READ with PIN 81, UPDATE ADM1
+ * (EF_ARR record DM_DMSC_ARR_PRIVATE_MO).  Up to DM_FS_MAX_LARGE_EF_SIZE
  * (GEN-12), filled with 00: the heap's zeroed block as it is, so creating
  * a large MO on fresh memory costs no journal space (docs/dmsc-app.md). */
-static int create_mo_ef(dm_applet_ctx *ctx, uint16_t fid, uint32_t size)
+static int create_mo_ef(dm_applet_ctx *ctx, uint16_t fid, uint32_t size, bool priv)
 {
 	static const uint8_t zero = 0x00;
 	dm_fs_create def;
@@ -230,7 +232,7 @@ static int create_mo_ef(dm_applet_ctx *ctx, uint16_t fid, uint32_t size)
 	def.fcp.lcsi = DM_FCP_LCSI_ACTIVATED;
 	def.fcp.sec = DM_FCP_SEC_REFERENCED;
 	def.fcp.arr_fid = DM_FID_EF_ARR;
-	def.fcp.arr_record = 1;
+	def.fcp.arr_record = priv ? DM_DMSC_ARR_PRIVATE_MO : 1;
 	return sw_err(dm_fs_create_at(ctx, (const uint8_t[]){ 0x7F, 0x60 }, 2, &def));
 }
 
@@ -250,7 +252,8 @@ int dm_dmsc_mo_add(dm_applet_ctx *ctx, const dm_dmsc_mo_def *def, uint16_t *fid_
 			return DM_E_VALUE;
 		rc = free_mo_fid(ctx, &fid);
 		if (rc == DM_OK)
-			rc = create_mo_ef(ctx, fid, size);
+			rc = create_mo_ef(ctx, fid, size,
+					  (def->p15_flags & DM_P15_FLAG_PRIVATE) != 0);
 		if (rc != DM_OK)
 			return rc;
 		path[2] = 0x7F;
@@ -287,6 +290,11 @@ int dm_dmsc_mo_add(dm_applet_ctx *ctx, const dm_dmsc_mo_def *def, uint16_t *fid_
 	memset(&o, 0, sizeof o);
 	o.label = dm_bytes_of((const uint8_t *)def->label, strlen(def->label));
 	o.flags = def->p15_flags;
+	/* A private object names the PIN that guards it (PKCS#15 §6.1.2
+	 * authId: the AODF's "DMSC PIN", authId 02, reference 81): AUTH-3. */
+	static const uint8_t pin81_auth_id = 0x02;
+	if (def->p15_flags & DM_P15_FLAG_PRIVATE)
+		o.auth_id = dm_bytes_of(&pin81_auth_id, 1);
 	o.oid = dm_bytes_of(oid, ow.len);
 	/* Objects of ADF PKCS15 by their FID (relative to the application),
 	 * the others by their path from the MF. */

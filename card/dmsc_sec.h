@@ -38,6 +38,7 @@
 #define DM_DMSC_INS_GET_DATA 0xCAu          /* 00 CA 7F 49: card public key */
 #define DM_DMSC_INS_SIGNED_UPDATE 0x36u     /* 80 36 00 00 [ours]: AUT-1 signed update */
 #define DM_DMSC_INS_POLICY_OP 0x38u         /* 80 38 00 00 [ours]: enterprise operation */
+#define DM_DMSC_INS_TRIGGER 0x3Au           /* 80 3A 00 00 [ours]: GEN-14 session trigger */
 
 /* Per-channel state.  All-zero = no session. */
 typedef struct dm_dmsc_sec {

@@ -820,6 +820,11 @@ void dm_tk_command_end(struct dm_card *card, bool kept)
 	}
 }
 
+uint16_t dm_toolkit_final_sw(dm_applet_ctx *ctx, uint16_t sw)
+{
+	return dm_tk_final_sw(ctx->card, ctx->channel, sw);
+}
+
 uint16_t dm_tk_final_sw(struct dm_card *card, unsigned c, uint16_t sw)
 {
 	struct dm_tk *tk = card->tk;

@@ -144,4 +144,10 @@ int dm_toolkit_profile(dm_applet_ctx *ctx, dm_bytes *profile);
 /* Entries waiting (session + persistent, including one being fetched). */
 int dm_toolkit_pending(dm_applet_ctx *ctx, size_t *n);
 
+/* The status word the card will send for `sw` when this command ends: 91xx
+ * instead of 9000 while a proactive command is pending (TS 102 221
+ * §7.4.2.2), else sw.  For applets that protect the status word (SCP03
+ * R-MAC covers the SW actually sent, GP Amd D §6.2.5). */
+uint16_t dm_toolkit_final_sw(dm_applet_ctx *ctx, uint16_t sw);
+
 #endif

@@ -74,13 +74,22 @@ static int answer_apdu(const dm_vpcd_card_ops *ops, void *ctx, dm_bytes msg, dm_
 {
 	if (dm_wbuf_room(out) < 4)
 		return DM_E_OVERFLOW;
-	/* The card writes straight behind the prefix: no copy of the R-APDU. */
-	dm_wbuf r = dm_wbuf_init(out->ptr + out->len + 2, dm_wbuf_room(out) - 2);
+	/* The card writes straight behind the prefix: no copy of the R-APDU.
+	 * A frame carries at most DM_VPCD_MSG_MAX bytes (2-byte length), so
+	 * the card gets no more room than that: for Le 0000 (Ne 65536) the
+	 * runtime answers 65533 data bytes and 61xx, the rest waiting for GET
+	 * RESPONSE (ISO 7816-4 §5.3.4), as a card with a smaller buffer does
+	 * (docs/reader-stack.md, docs/dmsc-app.md). */
+	size_t room = dm_wbuf_room(out) - 2;
+	dm_wbuf r = dm_wbuf_init(out->ptr + out->len + 2,
+				 room < DM_VPCD_MSG_MAX ? room : DM_VPCD_MSG_MAX);
 	int rc = ops->transmit(ctx, msg.ptr, msg.len, &r);
-	if (rc < 0)
+	if (rc == DM_E_OVERFLOW)
+		r.len = 0; /* an answer that did not fit: 6F00 below */
+	else if (rc < 0)
 		return rc;
-	/* Zero bytes would read as card removal and a 65536-byte answer does not
-	 * fit a frame: the reader gets "technical problem" instead. */
+	/* Zero bytes would read as card removal and an answer longer than a
+	 * frame cannot be sent: the reader gets "technical problem" instead. */
 	if (r.len < 2 || r.len > DM_VPCD_MSG_MAX) {
 		dm_put_u16be(r.ptr, DM_SW_TECHNICAL);
 		r.len = 2;

@@ -32,6 +32,9 @@ packages=(
 	libpcsclite-dev libtomcrypt-dev libtommath-dev check
 	libjson-c-dev libjson-c5 python3
 	pcscd vsmartcard-vpcd opensc pcsc-tools util-linux iproute2 procps
+	sqlite3 # w: tests/integration/agent-provision.sh reads the tree
+	libsqlite3-dev libxml2-dev # u: host/ (dmsc-agent) links SQLite and libxml2
+	libxml2-utils openssl xxd # x: agent-usecases.sh checks alerts (xmllint), signs (openssl)
 )
 [ "$fuzz" = 1 ] && packages+=(clang libclang-rt-14-dev)
 

@@ -43,10 +43,8 @@
 #define PO_DOMAIN "DMSC-PO1"
 #define PO_RESOURCE_MAX 32u
 
-/* Split data into the expected DOs (tags in order, each exactly once), the
- * last being 9E; *signed_len = bytes before the 9E DO. */
-static bool split(const dm_capdu *cmd, const uint32_t *tags, dm_tlv *dos, size_t n,
-		  size_t *signed_len)
+bool dm_dmsc_split(const dm_capdu *cmd, const uint32_t *tags, dm_tlv *dos, size_t n,
+		   size_t *signed_len)
 {
 	size_t off = 0, used;
 
@@ -121,6 +119,13 @@ static uint16_t check(dm_applet_ctx *ctx, dm_keys_pub key, dm_keys_ctr ctr, cons
 	return DM_SW_OK;
 }
 
+uint16_t dm_dmsc_ma_check(dm_applet_ctx *ctx, const char *domain, const dm_capdu *cmd,
+			  size_t signed_len, const dm_tlv *sig, uint32_t counter)
+{
+	return check(ctx, DM_KEYS_PUB_MA, DM_KEYS_CTR_SIGNED_UPDATE, domain, cmd, signed_len, sig,
+		     counter);
+}
+
 uint16_t dm_dmsc_signed_update(dm_applet_ctx *ctx, const dm_capdu *cmd)
 {
 	static const uint32_t tags[] = { 0x80, 0x81, 0x82, 0x83, 0x9E };
@@ -133,7 +138,7 @@ uint16_t dm_dmsc_signed_update(dm_applet_ctx *ctx, const dm_capdu *cmd)
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return DM_SW_WRONG_P1P2;
-	if (!split(cmd, tags, d, 5, &signed_len) || d[0].len == 0 || d[0].len % 2 != 0 ||
+	if (!dm_dmsc_split(cmd, tags, d, 5, &signed_len) || d[0].len == 0 || d[0].len % 2 != 0 ||
 	    d[0].len / 2 > DM_FS_MAX_DEPTH || d[1].len != 4 || d[3].len != 4)
 		return DM_SW_WRONG_DATA;
 	chg.path_len = (uint8_t)(d[0].len / 2);
@@ -177,7 +182,7 @@ uint16_t dm_dmsc_policy_op(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *res
 	(void)resp;
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return DM_SW_WRONG_P1P2;
-	if (!split(cmd, tags, d, 4, &signed_len) || d[0].len != 4 || d[1].len == 0 ||
+	if (!dm_dmsc_split(cmd, tags, d, 4, &signed_len) || d[0].len != 4 || d[1].len == 0 ||
 	    d[1].len > PO_RESOURCE_MAX || d[2].len != 1 || d[2].value[0] > 1)
 		return DM_SW_WRONG_DATA;
 	uint16_t sw = check(ctx, DM_KEYS_PUB_ENTERPRISE, DM_KEYS_CTR_POLICY, PO_DOMAIN, cmd,

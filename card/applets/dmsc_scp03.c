@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "security.h"
 #include "sw.h"
+#include "toolkit.h"
 
 #define INS_GET_DATA_P1P2 0x7F49u
 /* "i" of this card: pseudo-random card challenge, R-MAC and R-ENC, S8 (Amd D §5.1). */
@@ -55,6 +56,7 @@ bool dm_dmsc_sec_handles(const dm_capdu *cmd)
 	case DM_DMSC_INS_EXTERNAL_AUTH:
 	case DM_DMSC_INS_SIGNED_UPDATE:
 	case DM_DMSC_INS_POLICY_OP:
+	case DM_DMSC_INS_TRIGGER:
 		return proprietary(cmd->cla);
 	case DM_DMSC_INS_PSO:
 		return !proprietary(cmd->cla);
@@ -144,6 +146,9 @@ uint16_t dm_dmsc_sec_wrap(dm_applet_ctx *ctx, dm_dmsc_sec *sec, dm_wbuf *resp, u
 	sec->wrapped = false;
 	if (sec->s.state != DM_SCP03_OPEN)
 		return sw;
+	/* The R-MAC covers the SW the card actually sends: 91xx when the
+	 * toolkit has a command pending, not the 9000 it replaces. */
+	sw = dm_toolkit_final_sw(ctx, sw);
 	/* An error SW goes alone, without data or R-MAC (Amd D §6.2.5). */
 	if (!dm_scp03_sw_protected(sw)) {
 		resp->len = 0;
@@ -265,6 +270,8 @@ uint16_t dm_dmsc_sec_process(dm_applet_ctx *ctx, dm_dmsc_sec *sec, const dm_capd
 		return dm_dmsc_signed_update(ctx, cmd);
 	case DM_DMSC_INS_POLICY_OP:
 		return dm_dmsc_policy_op(ctx, cmd, resp);
+	case DM_DMSC_INS_TRIGGER:
+		return dm_dmsc_trigger_cmd(ctx, cmd);
 	default:
 		return DM_SW_INS_UNSUPPORTED;
 	}

@@ -65,6 +65,14 @@ size_t sh_signed_update(uint8_t *apdu, const uint8_t *path, size_t plen, uint32_
 size_t sh_policy_op(uint8_t *apdu, uint32_t ctr, const char *res, uint8_t action,
 		    unsigned signer, bool tamper);
 
+/* 80 3A session trigger (docs/dmsc-app.md, GEN-14) into apdu (>= 160
+ * bytes): reason, server id, session id; signed by `signer` with counter
+ * ctr when signer <= 2, plain (ADM1 form) when signer is SH_UNSIGNED;
+ * `tamper` changes the session id after signing. */
+#define SH_UNSIGNED 0xFFu
+size_t sh_trigger(uint8_t *apdu, uint8_t reason, const char *server, uint16_t sid, uint32_t ctr,
+		  unsigned signer, bool tamper);
+
 /* Build a hex-less APDU: header, data, no Le (case 1/3). */
 size_t sh_apdu(uint8_t *out, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
 	       const uint8_t *data, size_t nc);

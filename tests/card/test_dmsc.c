@@ -14,6 +14,8 @@
 #include "dmsc.h"
 #include "fs_harness.h"
 #include "pkcs15.h"
+#include "profile.h"
+#include "profile_load.h"
 #include "store.h"
 #include "sw.h"
 #include "tlv.h"
@@ -25,6 +27,8 @@
 #define SEL_DMBOOT "00A4080C047F506432"
 /* CREATE MO: 50 "TstMO", 06 OID 2.23.43.7.99 (67 2B 07 63), 81 size. */
 #define CREATE_MO(size_hex) "80E0000011" "5005" "5473744D4F" "0604672B0763" "8102" size_hex "00"
+/* The same with a whole 81 DO (hex) of 6 bytes. */
+#define CREATE_MO_SIZE(do81) "80E0000013" "5005" "5473744D4F" "0604672B0763" do81 "00"
 
 static dm_dmsc_info info_now(void)
 {
@@ -553,6 +557,193 @@ START_TEST(GEN_12_one_mib_mo_odd_ins_extended)
 }
 END_TEST
 
+/* --- GEN-6: every DODF object read back equals the profile's TNDS --- */
+
+/* Read n bytes at off of the current EF in chunks of at most 255. */
+static void read_current(uint32_t off, uint8_t *out, size_t n)
+{
+	while (n > 0) {
+		size_t k = n > 255 ? 255 : n;
+		char rd[16];
+		ck_assert_uint_le(off, 0x7FFF);
+		snprintf(rd, sizeof rd, "00B0%04X%02zX", (unsigned)off, k);
+		fs_ok(rd);
+		ck_assert_uint_eq(rt_resp_len, k);
+		memcpy(out, rt_resp, k);
+		out += k;
+		off += (uint32_t)k;
+		n -= k;
+	}
+}
+
+START_TEST(GEN_6_every_dodf_object_equals_profile_tnds)
+{
+	static uint8_t got[8192];
+	dm_p15_dobj objs[16];
+	dm_profile *p = NULL;
+	char err[128];
+
+	ck_assert_int_eq(dm_profile_load_default(&p, err, sizeof err), DM_OK);
+	unsigned n = dodf_objects(objs, 16);
+	/* mos[] holds the policy MO too (last: profile_load.c). */
+	ck_assert_uint_eq(n, p->nmos);
+	for (unsigned i = 0; i < n; i++) {
+		const dm_p15_dobj *o = &objs[i];
+		char sel[40];
+		/* Exact path, index and length (GEN-17): FID in ADF PKCS15, or
+		 * the path from the MF. */
+		ck_assert(o->path.has_index && o->path.has_length);
+		if (o->path.efid.len == 2)
+			snprintf(sel, sizeof sel, "00A4080C047F50%04X", dm_get_u16be(o->path.efid.ptr));
+		else {
+			ck_assert_uint_eq(o->path.efid.len, 6);
+			ck_assert_uint_eq(dm_get_u16be(o->path.efid.ptr), 0x3F00);
+			snprintf(sel, sizeof sel, "00A4080C04%04X%04X", dm_get_u16be(o->path.efid.ptr + 2),
+				 dm_get_u16be(o->path.efid.ptr + 4));
+		}
+		ck_assert_uint_le(o->path.length, sizeof got);
+		fs_ok(sel);
+		read_current(o->path.index, got, o->path.length);
+		/* The profile's object of that label. */
+		dm_bytes want = { 0 };
+		for (size_t m = 0; m < p->nmos; m++)
+			if (o->label.len == strlen(p->mos[m].label) &&
+			    memcmp(o->label.ptr, p->mos[m].label, o->label.len) == 0) {
+				want = p->mos[m].tnds;
+				ck_assert_str_eq(o->oid_text, p->mos[m].oid);
+				ck_assert_uint_eq(o->flags, p->mos[m].p15_flags);
+			}
+		ck_assert_msg(want.ptr != NULL, "DODF object %u not in the profile", i);
+		ck_assert_uint_eq(o->path.length, want.len);
+		ck_assert_mem_eq(got, want.ptr, want.len);
+	}
+	dm_profile_free(&p);
+}
+END_TEST
+
+/* --- GEN-16: error conditions of the DMSC application, exact SWs --- */
+
+START_TEST(GEN_16_error_table)
+{
+	/* Each line: the condition, the APDU, the SW from the reference's list
+	 * (dmsc-reference "Commands"). */
+	static const struct {
+		const char *what, *apdu;
+		uint16_t sw;
+	} before_adm[] = {
+		{ "application absent", "00A4040C08F04F4D41444D5344", 0x6A82 },
+		{ "file absent", "00A4000C026599", 0x6A82 },
+		{ "no EF selected", "00B0000010", 0x6986 },
+		{ "CREATE MO without ADM1", CREATE_MO("0100"), 0x6982 },
+		{ "DELETE MO without ADM1", "80E4000002 6500", 0x6982 },
+		{ "trigger without ADM1", "803A00000A 800101 810141 82020001", 0x6982 },
+		{ "UPDATE EF_POLICY without ADM1", "00D6840001 41", 0x6982 },
+		{ "EF_EVLOG without PIN 81", "00B2012C20", 0x6982 },
+		{ "wrong PIN 81", "002000810839393939FFFFFFFF", 0x63C2 },
+		{ "FETCH before TERMINAL PROFILE", "8012000010", 0x6985 },
+		{ "unknown INS", "80FE000000", 0x6D00 },
+		{ "unknown CLA", "A0B0000010", 0x6E00 },
+		{ "READ BINARY past the end", "00B081500A", 0x6B00 },
+		{ "READ RECORD absent", "00B2091C20", 0x6A83 },
+		{ "INITIALIZE UPDATE unknown KVN", "8050770008 0102030405060708 00", 0x6A88 },
+		{ "PSO VERIFY without data", "002A00A8", 0x6700 },
+		{ "PSO VERIFY bad signature", "002A00A846 9020" "00000000000000000000000000000000"
+		  "00000000000000000000000000000000" "9E22" "01010101010101010101010101010101"
+		  "010101010101010101010101010101010101", 0x6A80 },
+	}, after_adm[] = {
+		{ "CREATE MO wrong P1-P2", "80E0010011 5005 5473744D4F 0604672B0763 81020100 00",
+		  0x6A86 },
+		{ "CREATE MO no data", "80E00000", 0x6700 },
+		{ "CREATE MO no OID", "80E000000B 5005 5473744D4F 81020100 00", 0x6A80 },
+		{ "CREATE MO size 0", "80E0000010 5005 5473744D4F 0604672B0763 810100 00", 0x6A80 },
+		{ "CREATE MO 32 MiB", CREATE_MO_SIZE("8104" "02000000"), 0x6A84 },
+		{ "DELETE MO wrong Lc", "80E4000003 650000", 0x6700 },
+		{ "DELETE MO not an MO", "80E4000002 6423", 0x6A82 },
+		{ "DELETE MO absent", "80E4000002 65FF", 0x6A82 },
+		{ "UPDATE past the end", "00D607FF02 4142", 0x6700 },
+		{ "B1 without offset DO", "00B1000003 530100 00", 0x6A80 },
+		{ "trigger malformed", "803A000003 800109", 0x6A80 },
+	};
+
+	fs_ok(SEL_DMSC);
+	for (size_t i = 0; i < DM_ARRAY_LEN(before_adm); i++)
+		ck_assert_msg(rt_x(before_adm[i].apdu) == before_adm[i].sw, "%s: %04X, want %04X",
+			      before_adm[i].what, rt_sw, before_adm[i].sw);
+	fs_ok(FS_VERIFY_ADM1);
+	fs_ok(SEL_DMSC);
+	fs_ok("00A4000C026423");
+	for (size_t i = 0; i < DM_ARRAY_LEN(after_adm); i++)
+		ck_assert_msg(rt_x(after_adm[i].apdu) == after_adm[i].sw, "%s: %04X, want %04X",
+			      after_adm[i].what, rt_sw, after_adm[i].sw);
+}
+END_TEST
+
+/* --- AUTH-3: the card says what authentication is needed --- */
+
+START_TEST(AUTH_3_announced)
+{
+	dm_fcp f;
+	dm_p15_dobj objs[16];
+	bool pin81 = false, adm1 = false;
+
+	/* The FCP of ADF DMSC lists its PINs in the PIN status template C6
+	 * (TS 102 221 §9.5.2): local PIN 81 (personal data) and ADM1. */
+	fs_fcp("00A4040408" FS_AID_DMSC "00", &f);
+	ck_assert(f.has_pin_status);
+	for (size_t i = 0; i < f.pin_count; i++) {
+		pin81 |= f.pins[i].key_ref == 0x81;
+		adm1 |= f.pins[i].key_ref == 0x0A;
+	}
+	ck_assert(pin81 && adm1);
+	/* A private MO: the DODF private flag and authId 02 (the AODF's
+	 * "DMSC PIN", reference 81) say a PIN is needed, and it is. */
+	fs_ok(FS_VERIFY_ADM1);
+	fs_ok(SEL_DMSC);
+	fs_ok("80E0000014 5005 5072764D4F 0604672B0764 81020100 860101 00");
+	uint16_t fid = dm_get_u16be(rt_resp + 2);
+	unsigned n = dodf_objects(objs, 16);
+	bool seen = false;
+	for (unsigned i = 0; i < n; i++) {
+		if (objs[i].label.len != 5 || memcmp(objs[i].label.ptr, "PrvMO", 5) != 0) {
+			ck_assert(!(objs[i].flags & DM_P15_FLAG_PRIVATE)); /* the public ones */
+			continue;
+		}
+		seen = true;
+		ck_assert(objs[i].flags & DM_P15_FLAG_PRIVATE);
+		ck_assert_uint_eq(objs[i].auth_id.len, 1);
+		ck_assert_uint_eq(objs[i].auth_id.ptr[0], 0x02);
+	}
+	ck_assert(seen);
+	/* The AODF names authId 02 as PIN reference 81. */
+	fs_ok("00A4080C047F506440");
+	fs_ok("00B0000000");
+	static const uint8_t ref81[] = { 0x04, 0x01, 0x02 };
+	bool aodf_has = false;
+	for (size_t i = 0; i + sizeof ref81 <= rt_resp_len; i++)
+		aodf_has |= memcmp(rt_resp + i, ref81, sizeof ref81) == 0;
+	ck_assert(aodf_has);
+	char sel[32];
+	snprintf(sel, sizeof sel, "00A4080C047F60%04X", fid);
+	/* After a reset: READ needs PIN 81 (6982), UPDATE needs ADM1 even
+	 * with PIN 81 (AUT-1). */
+	rt_reopen(DM_CARD_T1, 0);
+	fs_ok(sel);
+	fs_sw("00B0000010", 0x6982);
+	fs_ok(FS_VERIFY_PIN81);
+	fs_ok(sel);
+	fs_ok("00B0000010");
+	fs_sw("00D6000001 41", 0x6982);
+	fs_ok(FS_VERIFY_ADM1);
+	fs_ok("00D6000001 41");
+	fs_ok("00B0000001");
+	ck_assert_uint_eq(rt_resp[0], 0x41);
+	/* A public MO reads without PIN. */
+	rt_reopen(DM_CARD_T1, 0);
+	fs_ok("00A4080C047F506432");
+	fs_ok("00B0000010");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dmsc");
@@ -574,6 +765,9 @@ int main(void)
 	tcase_add_test(tc, USE_2_never_ask_flag);
 	tcase_add_test(tc, USE_3_no_flag_device_choice);
 	tcase_add_test(tc, GEN_12_one_mib_mo_odd_ins_extended);
+	tcase_add_test(tc, GEN_6_every_dodf_object_equals_profile_tnds);
+	tcase_add_test(tc, GEN_16_error_table);
+	tcase_add_test(tc, AUTH_3_announced);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -34,6 +34,8 @@ struct apdu {
 };
 
 struct cut_case {
+	struct apdu pre[MAX_APDUS]; /* run once on the base image (must succeed) */
+	size_t npre;
 	struct apdu op[MAX_APDUS];
 	size_t nop;
 	struct apdu probe[MAX_APDUS];
@@ -42,12 +44,16 @@ struct cut_case {
 
 static dm_card *card;
 static uint8_t *out_buf;
+/* The card under test: the security test card, or the default card (the
+ * DMSC applet with its MO commands). */
+static const dm_applet_reg *reg;
+static size_t reg_len;
 
 static void card_open(const char *path, unsigned long cut)
 {
 	dm_card_config cfg = { .image_path = path, .cut_after_writes = cut };
 
-	ck_assert_int_eq(dm_card_open_registry(&cfg, sh_registry, sh_registry_len, &card), DM_OK);
+	ck_assert_int_eq(dm_card_open_registry(&cfg, reg, reg_len, &card), DM_OK);
 }
 
 static size_t send(const struct apdu *a, bool *died)
@@ -106,6 +112,11 @@ static void run_case(const struct cut_case *c)
 	ck_assert(old_state != NULL && new_state != NULL && now != NULL && base != NULL &&
 		  work != NULL);
 	card_open(base, 0);
+	for (size_t i = 0; i < c->npre; i++) {
+		size_t n = send(&c->pre[i], NULL);
+		ck_assert_msg(dm_get_u16be(out_buf + n - 2) == 0x9000, "pre %zu -> %04X", i,
+			      dm_get_u16be(out_buf + n - 2));
+	}
 	dm_card_close(&card);
 	size_t old_len = probe(base, c, old_state);
 
@@ -164,6 +175,8 @@ static void run_case(const struct cut_case *c)
 static void setup(void)
 {
 	sh_init();
+	reg = sh_registry;
+	reg_len = sh_registry_len;
 	th_tmpdir_setup();
 	out_buf = malloc(DM_RAPDU_MAX);
 	ck_assert_ptr_nonnull(out_buf);
@@ -243,6 +256,118 @@ START_TEST(cut_scp03_sequence_counter)
 }
 END_TEST
 
+/* GEN-14: the EF_TRIG record, the persistent REFRESH naming it and (signed
+ * form) the MA's replay counter together or not at all.  The probes see
+ * the records, the queue (TERMINAL PROFILE's 91xx, FETCH) and the
+ * counter (a replay). */
+#define VERIFY_ADM1 "0020000A083838383838383838"
+#define TRIG_PROBES(c)                                                        \
+	do {                                                                  \
+		add((c)->probe, &(c)->nprobe, SELECT_DMSC);                   \
+		add((c)->probe, &(c)->nprobe, "00B2011C20");                  \
+		add((c)->probe, &(c)->nprobe, "00B2021C20");                  \
+		add((c)->probe, &(c)->nprobe, "8010000003FFFFFF");            \
+		add((c)->probe, &(c)->nprobe, "8012000000");                  \
+	} while (0)
+
+START_TEST(cut_session_trigger_signed)
+{
+	static struct cut_case c;
+
+	memset(&c, 0, sizeof c);
+	add(c.pre, &c.npre, SELECT_DMSC);
+	add(c.pre, &c.npre, VERIFY_ADM1);
+	add(c.pre, &c.npre, "803A00000D 800101 8104534D5331 82020042"); /* an older trigger */
+	add(c.op, &c.nop, SELECT_DMSC);
+	c.op[c.nop++].n = sh_trigger(c.op[1].b, 0x03, "Enterprise", 0x1234, 3, 0, false);
+	TRIG_PROBES(&c);
+	c.probe[c.nprobe++] = c.op[1]; /* replay: 6985 once applied */
+	run_case(&c);
+}
+END_TEST
+
+START_TEST(cut_session_trigger_adm1)
+{
+	static struct cut_case c;
+
+	memset(&c, 0, sizeof c);
+	add(c.op, &c.nop, SELECT_DMSC);
+	add(c.op, &c.nop, VERIFY_ADM1);
+	add(c.op, &c.nop, "803A00000D 800101 8104534D5331 82020042");
+	TRIG_PROBES(&c);
+	run_case(&c);
+}
+END_TEST
+
+/* OSR-1 / GEN-20 on the default card: MO creation (80 E0), deletion
+ * (80 E4) and a D7 write of an MO.  Probes: the MO's EF, EF_DODF (both
+ * halves), EF_INFO (change counter, free bytes); probe() walks the heap. */
+#define CREATE_MO_0100 "80E0000011 5005 5473744D4F 0604672B0763 81020100 00"
+#define MO_PROBES(c)                                                          \
+	do {                                                                  \
+		add((c)->probe, &(c)->nprobe, SELECT_DMSC);                   \
+		add((c)->probe, &(c)->nprobe, "00A4000C026500");              \
+		add((c)->probe, &(c)->nprobe, "00B0000000");                  \
+		add((c)->probe, &(c)->nprobe, "00A4080C047F506430");          \
+		add((c)->probe, &(c)->nprobe, "00B0000000");                  \
+		add((c)->probe, &(c)->nprobe, "00B0010000");                  \
+		add((c)->probe, &(c)->nprobe, "00A4080C047F606420");          \
+		add((c)->probe, &(c)->nprobe, "00B0000015");                  \
+	} while (0)
+
+static void use_default_card(void)
+{
+	reg = dm_default_registry;
+	reg_len = dm_default_registry_len;
+}
+
+/* A case on the default card whose operation starts with SELECT DMSC and
+ * VERIFY ADM1; with_mo: the base image already holds the MO 6500. */
+static void mo_case(struct cut_case *c, bool with_mo)
+{
+	memset(c, 0, sizeof *c);
+	use_default_card();
+	if (with_mo) {
+		add(c->pre, &c->npre, SELECT_DMSC);
+		add(c->pre, &c->npre, VERIFY_ADM1);
+		add(c->pre, &c->npre, CREATE_MO_0100);
+	}
+	add(c->op, &c->nop, SELECT_DMSC);
+	add(c->op, &c->nop, VERIFY_ADM1);
+	MO_PROBES(c);
+}
+
+START_TEST(cut_mo_create)
+{
+	static struct cut_case c;
+
+	mo_case(&c, false);
+	add(c.op, &c.nop, CREATE_MO_0100);
+	run_case(&c);
+}
+END_TEST
+
+START_TEST(cut_mo_delete)
+{
+	static struct cut_case c;
+
+	mo_case(&c, true);
+	add(c.op, &c.nop, "80E4000002 6500");
+	run_case(&c);
+}
+END_TEST
+
+START_TEST(cut_mo_d7_write)
+{
+	static struct cut_case c;
+
+	mo_case(&c, true);
+	add(c.op, &c.nop, "00A4000C026500");
+	add(c.op, &c.nop, "00D700000F 540110 530A 3C4D676D74547265653E"); /* "<MgmtTree>" */
+	run_case(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("dmsc_sec_cut");
@@ -254,6 +379,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, cut_policy_counter);
 	tcase_add_test(tc, cut_evlog_append);
 	tcase_add_test(tc, cut_scp03_sequence_counter);
+	tcase_add_test(tc, cut_session_trigger_signed);
+	tcase_add_test(tc, cut_session_trigger_adm1);
+	tcase_add_test(tc, cut_mo_create);
+	tcase_add_test(tc, cut_mo_delete);
+	tcase_add_test(tc, cut_mo_d7_write);
 	suite_add_tcase(s, tc);
 	return s;
 }

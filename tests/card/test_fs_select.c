@@ -75,7 +75,7 @@ START_TEST(select_children_of_mf)
 	ck_assert_int_eq(dm_fcp_structure_of(f.fdb), DM_FCP_STRUCT_TRANSPARENT);
 	ck_assert_uint_eq(f.size, 10);
 	fs_fcp("00A4000402 2F06 00", &f);
-	ck_assert_uint_eq(f.record_count, 5);
+	ck_assert_uint_eq(f.record_count, 6); /* record 6: private MOs (docs/dmsc-app.md) */
 	/* ADFs are children of the MF by FID too. */
 	fs_fcp("00A4000402 7F60 00", &f);
 	ck_assert_uint_eq(f.fid, 0x7F60);

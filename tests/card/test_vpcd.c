@@ -12,11 +12,15 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "applet.h"
+#include "card.h"
+#include "hex.h"
 #include "sw.h"
 #include "vpcd.h"
 
@@ -236,9 +240,88 @@ START_TEST(frame_size_limit)
 	ck_assert_int_eq(handle(&s, apdu, DM_VPCD_MSG_MAX - 2, &out), DM_OK);
 	ck_assert_uint_eq(out.len, 2 + DM_VPCD_MSG_MAX);
 	ck_assert_uint_eq(dm_get_u16be(reply), 0xFFFF);
-	/* one more byte of echo is one too many */
+	/* one more byte of echo is one too many: the card gets no more room
+	 * than a frame holds, its overflow is answered 6F00 */
 	ck_assert_int_eq(handle(&s, apdu, DM_VPCD_MSG_MAX - 1, &out), DM_OK);
 	ck_assert_mem_eq(reply, "\x00\x02\x6F\x00", 4);
+}
+END_TEST
+
+/* The real card behind the link: an answer of more than 65533 data bytes
+ * (B1 with Le 0000 on a 64 KiB MO) cannot go in one frame with its SW, so
+ * the card answers 65533 bytes and 61xx and GET RESPONSE gives the rest (ISO 7816-4
+ * §5.3.4), instead of 6F00 (docs/reader-stack.md "Frame limit"). */
+static dm_bytes card_atr(void *ctx)
+{
+	(void)ctx;
+	return dm_bytes_of((const uint8_t *)"\x3B\x80\x01\x81", 4);
+}
+
+static void card_power(void *ctx, int ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+static int card_transmit(void *ctx, const uint8_t *capdu, size_t len, dm_wbuf *out)
+{
+	return dm_card_transmit(ctx, capdu, len, out);
+}
+
+static const dm_vpcd_card_ops card_ops = { card_atr, card_power, card_transmit };
+
+static uint16_t card_x(dm_card *card, const char *hex, dm_wbuf *out)
+{
+	static uint8_t apdu[300];
+	dm_wbuf a = dm_wbuf_init(apdu, sizeof apdu);
+
+	ck_assert_int_eq(dm_hex_decode(hex, &a), DM_OK);
+	*out = dm_wbuf_init(reply, DM_VPCD_REPLY_CAP);
+	ck_assert_int_eq(dm_vpcd_handle(&card_ops, card, dm_bytes_of(apdu, a.len), out), DM_OK);
+	ck_assert_uint_ge(out->len, 4);
+	ck_assert_uint_eq(dm_get_u16be(reply), out->len - 2);
+	return dm_get_u16be(reply + out->len - 2);
+}
+
+START_TEST(frame_limit_real_card_get_response)
+{
+	char dir[] = "/tmp/dmsc-vpcd-XXXXXX";
+	char path[64];
+	dm_card *card = NULL;
+	dm_wbuf out;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/card.img", dir);
+	dm_card_config cfg = { .image_path = path, .capacity = 1024u * 1024u };
+	ck_assert_int_eq(dm_card_open_registry(&cfg, dm_default_registry, dm_default_registry_len,
+					       &card), DM_OK);
+	ck_assert_uint_eq(card_x(card, "0020000A083838383838383838", &out), 0x9000);
+	ck_assert_uint_eq(card_x(card, "00A4040C08F04F4D41444D5343", &out), 0x9000);
+	/* CREATE MO of 65536 bytes (81 03 010000), 00-filled. */
+	ck_assert_uint_eq(card_x(card, "80E0000012 5005 5473744D4F 0604672B0763 8103010000 00",
+				 &out), 0x9000);
+	char sel[32];
+	snprintf(sel, sizeof sel, "00A4000C02%02X%02X", reply[4], reply[5]);
+	ck_assert_uint_eq(card_x(card, sel, &out), 0x9000);
+	/* B1 { 54 01 00 } with extended Lc 0003, Le 0000: Ne 65536; the answer is
+	 * 53 82 FFFB and 65531 bytes (fs_binary.c keeps room for a 4-byte
+	 * header): 65535 bytes + SW, two more than a frame holds. */
+	ck_assert_uint_eq(card_x(card, "00B10000 000003 540100 0000", &out), 0x6102);
+	ck_assert_uint_eq(out.len, 2 + DM_VPCD_MSG_MAX);
+	ck_assert_mem_eq(reply + 2, "\x53\x82\xFF\xFB", 4);
+	ck_assert_uint_eq(reply[2 + 65532], 0x00);
+	/* The 2 bytes left. */
+	ck_assert_uint_eq(card_x(card, "00C0000002", &out), 0x9000);
+	ck_assert_uint_eq(out.len, 2 + 2 + 2);
+	ck_assert_mem_eq(reply + 2, "\x00\x00", 2);
+	/* Le 0000 on GET RESPONSE: none left now. */
+	ck_assert_uint_eq(card_x(card, "00C0000000", &out), 0x6985);
+	/* Ne that fits (FFFD = 65533): no 61xx. */
+	ck_assert_uint_eq(card_x(card, "00B10000 000003 540100 FFFD", &out), 0x9000);
+	ck_assert_uint_eq(out.len, 2 + DM_VPCD_MSG_MAX);
+	dm_card_close(&card);
+	remove(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -549,6 +632,7 @@ int main(void)
 	tcase_add_test(tc, apdu_is_framed_after_existing_bytes);
 	tcase_add_test(tc, never_zero_bytes);
 	tcase_add_test(tc, frame_size_limit);
+	tcase_add_test(tc, frame_limit_real_card_get_response);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, addresses);
 	suite_add_tcase(s, tc);

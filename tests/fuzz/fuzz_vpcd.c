@@ -48,7 +48,11 @@ static int stub_transmit(void *ctx, const uint8_t *capdu, size_t len, dm_wbuf *o
 	case FAIL:
 		return DM_E_IO;
 	case HUGE:
-		CHECK(dm_wbuf_room(out) >= 65538);
+		/* The link gives the card at most one frame of room (65535):
+		 * an answer of 65538 bytes overflows and is answered 6F00. */
+		CHECK(dm_wbuf_room(out) <= DM_VPCD_MSG_MAX);
+		if (dm_wbuf_room(out) < 65538)
+			return DM_E_OVERFLOW;
 		memset(out->ptr + out->len, 0x5A, 65538);
 		out->len += 65538;
 		return DM_OK;
@@ -92,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(rc == DM_E_IO && out.len == 0);
 		} else {
 			CHECK(rc == DM_OK);
+			if (s.mode == HUGE)
+				CHECK(out.len == 4 && dm_get_u16be(out.ptr + 2) == 0x6F00);
 		}
 		if (out.len != 0) {
 			size_t body = dm_get_u16be(out.ptr);

@@ -15,6 +15,9 @@
 #           RESPONSE -> 9000; a wrong TERMINAL RESPONSE -> 6A80;
 #   restart the REFRESH of a change survives kill -9 of the card (it is in
 #           the store with the change); the TERMINAL PROFILE does not.
+#   GEN-14  the session trigger 80 3A (docs/dmsc-app.md): refused without
+#           ADM1; with it, EF_TRIG record 1 and the REFRESH naming
+#           3F00 7FFF 6422 with the DMSC AID: the reference's exact bytes.
 #
 # Exit 0 pass, 1 fail.  77 (skip) only outside CI and only when the stack
 # cannot be isolated here; with CI=true that is a failure too.
@@ -97,6 +100,24 @@ check "restart: TERMINAL PROFILE -> 911E (the REFRESH survived)" "${r[1]:-}" 911
 check "restart: FETCH -> the REFRESH of EF_POLICY" "${r[2]:-}" "$(refresh 01 6423)9000"
 check "restart: then POLL INTERVAL" "${r[3]:-} ${r[4]:-}" "910F $(poll30 02)9000"
 check "restart: queue empty" "${r[5]:-}" 9000
+
+# GEN-14: the card asks the device for a session.  Triggered before the
+# TERMINAL PROFILE, so the REFRESH is command 01: the reference's example.
+TRIG=803A00000E8001018105444D53727682020042
+# number 1, reason 01, session id 0042, "DMSrv", FF padding
+TRIG_REC=0000000101004205444D537276$(printf 'FF%.0s' $(seq 19))
+card_reset 0
+mapfile -t r < <(apdus 0 00A4040C08$AID_DMSC $TRIG 0020000A08$ADM1 $TRIG 00B2011C20 $TP \
+	801200001E "$(tr_apdu 010101 00)" 801200000F "$(tr_apdu 020300 00)")
+check "GEN-14: trigger without ADM1: 6982" "${r[1]:-}" 6982
+check "GEN-14: trigger with ADM1: 9000 (no TERMINAL PROFILE yet)" "${r[2]:-} ${r[3]:-}" \
+	"9000 9000"
+check "GEN-14: EF_TRIG record 1" "${r[4]:-}" "${TRIG_REC}9000"
+check "GEN-14: TERMINAL PROFILE -> 911E" "${r[5]:-}" 911E
+check "GEN-14: FETCH -> D0 1C 81 03 01 01 01 82 02 81 82 92 07 01 3F00 7FFF 6422 AF 08 AID" \
+	"${r[6]:-}" "D01C8103010101820281829207013F007FFF6422AF08${AID_DMSC}9000"
+check "GEN-14: TERMINAL RESPONSE -> 910F, then POLL INTERVAL" "${r[7]:-} ${r[8]:-} ${r[9]:-}" \
+	"910F $(poll30 02)9000 9000"
 
 no_sanitizer_reports
 lib_finish
