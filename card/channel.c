@@ -21,6 +21,7 @@ void dm_rt_channels_reset(struct dm_card *card)
 		ch->open = c == 0;
 		ch->sel = NULL;
 		ch->pend_off = ch->pend_len = 0;
+		ch->reissue_len = 0;
 	}
 	for (size_t i = 0; i < card->ninst; i++)
 		card->inst[i].active = 0;
@@ -56,6 +57,7 @@ static uint16_t open_channel(struct dm_card *card, unsigned origin, const dm_cap
 
 	card->ch[c].open = true;
 	card->ch[c].pend_off = card->ch[c].pend_len = 0;
+	card->ch[c].reissue_len = 0;
 	/* The selection's own response data is not part of the answer. */
 	dm_wbuf scratch = dm_wbuf_init(card->ch[c].resp, DM_APDU_EXT_MAX_NE);
 	uint16_t sw = dm_rt_activate(card, c, inst, NULL, &scratch);
@@ -83,6 +85,7 @@ static uint16_t close_channel(struct dm_card *card, const dm_capdu *cmd)
 	dm_rt_deactivate(card, c);
 	card->ch[c].open = false;
 	card->ch[c].pend_off = card->ch[c].pend_len = 0;
+	card->ch[c].reissue_len = 0;
 	return DM_SW_OK;
 }
 

@@ -92,9 +92,17 @@ void dm_rt_respond(struct dm_card *card, struct dm_channel *ch, const dm_capdu *
 			send_pending(ch, min_size(cmd->ne, out_room(out)), out);
 			return;
 		}
-		/* Case 2S.3: Le not accepted, Na indicated.  Nothing is kept:
-		 * the reader reissues the command with Le = Na. */
+		/* Case 2S.3: Le not accepted, Na indicated.  The reader
+		 * re-issues the command with Le = Na: keep the response for it
+		 * (dm_rt_reissue), since the command must not run twice. */
 		ch->pend_off = ch->pend_len = 0;
+		if (len <= DM_APDU_SHORT_MAX_NE) {
+			ch->reissue_hdr[0] = cmd->cla;
+			ch->reissue_hdr[1] = cmd->ins;
+			ch->reissue_hdr[2] = cmd->p1;
+			ch->reissue_hdr[3] = cmd->p2;
+			ch->reissue_len = len;
+		}
 		dm_rt_put_sw(out, DM_SW_WRONG_LE(count_byte(len)));
 		return;
 	}
@@ -106,6 +114,22 @@ void dm_rt_respond(struct dm_card *card, struct dm_channel *ch, const dm_capdu *
 		return;
 	}
 	send_pending(ch, min_size(min_size(len, cmd->ne), out_room(out)), out);
+}
+
+bool dm_rt_reissue(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
+		   dm_wbuf *out)
+{
+	size_t len = ch->reissue_len;
+
+	ch->reissue_len = 0; /* one chance: the very next command */
+	if (len == 0 || card->proto != DM_CARD_T0 || cmd->extended || cmd->apdu_case != 2 ||
+	    cmd->ne != len || cmd->cla != ch->reissue_hdr[0] || cmd->ins != ch->reissue_hdr[1] ||
+	    cmd->p1 != ch->reissue_hdr[2] || cmd->p2 != ch->reissue_hdr[3] || len > out_room(out))
+		return false;
+	ch->pend_off = 0;
+	ch->pend_len = len;
+	send_pending(ch, len, out);
+	return true;
 }
 
 void dm_rt_get_response(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,

@@ -305,9 +305,13 @@ static void dispatch(struct dm_card *card, const uint8_t *raw, size_t len, dm_wb
 	}
 	/* 5 (a GET RESPONSE with b5 set is refused at 6 below) */
 	if (cla.interindustry && cmd.ins == INS_GET_RESPONSE && !cla.chaining) {
+		ch->reissue_len = 0;
 		dm_rt_get_response(card, ch, &cmd, out);
 		return;
 	}
+	/* T=0: the re-issue of a command answered 6Cxx gets the kept answer. */
+	if (ch->reissue_len != 0 && dm_rt_reissue(card, ch, &cmd, out))
+		return;
 	/* Any other command on the channel drops its pending response. */
 	ch->pend_off = ch->pend_len = 0;
 

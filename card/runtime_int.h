@@ -34,6 +34,12 @@ struct dm_channel {
 	size_t pend_off;         /* next byte GET RESPONSE returns */
 	size_t pend_len;         /* end of the pending data; 0 = none pending */
 	uint16_t pend_sw;        /* status word after the last pending byte */
+	/* T=0 case 2S.3 (ISO 7816-3 §12.2.3): after 6Cxx the reader re-issues
+	 * the same command with Le = xx.  The command already ran (a SELECT
+	 * parent moved the selection): the re-issue gets the kept response
+	 * instead of running it twice.  reissue_len = 0: nothing kept. */
+	uint8_t reissue_hdr[4];
+	size_t reissue_len;
 };
 
 /* A command chain being collected (one at a time for the whole card). */
@@ -183,6 +189,10 @@ uint16_t dm_tk_final_sw(struct dm_card *card, unsigned c, uint16_t sw);
 void dm_rt_respond(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
 		   uint16_t sw, size_t len, dm_wbuf *out);
 /* GET RESPONSE (00 C0 00 00 Le) on a channel. */
+/* T=0: serve the re-issue of a command answered 6Cxx from the kept answer
+ * (true), or clear the kept answer (false: run the command). */
+bool dm_rt_reissue(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
+		   dm_wbuf *out);
 void dm_rt_get_response(struct dm_card *card, struct dm_channel *ch, const dm_capdu *cmd,
 			dm_wbuf *out);
 /* Append just a status word (out has room for it: checked on entry). */

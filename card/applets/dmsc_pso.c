@@ -101,6 +101,8 @@ uint16_t dm_dmsc_get_data(dm_applet_ctx *ctx, const dm_capdu *cmd, dm_wbuf *resp
 	size_t m;
 	int rc;
 
+	if ((((unsigned)cmd->p1 << 8) | cmd->p2) != 0x7F49u)
+		return DM_SW_REF_DATA_NOT_FOUND; /* ISO 7816-4 §11.4.3 */
 	if (cmd->nc != 0)
 		return DM_SW_WRONG_LENGTH;
 	rc = dm_keys_card_public(ctx, point);

@@ -16,7 +16,6 @@
 #include "sw.h"
 #include "toolkit.h"
 
-#define INS_GET_DATA_P1P2 0x7F49u
 /* "i" of this card: pseudo-random card challenge, R-MAC and R-ENC, S8 (Amd D §5.1). */
 #define SCP03_I (DM_SCP03_I_PSEUDO | DM_SCP03_I_RMAC | DM_SCP03_I_RENC)
 #define SCP03_ID 0x03u
@@ -61,8 +60,9 @@ bool dm_dmsc_sec_handles(const dm_capdu *cmd)
 	case DM_DMSC_INS_PSO:
 		return !proprietary(cmd->cla);
 	case DM_DMSC_INS_GET_DATA:
-		return !proprietary(cmd->cla) &&
-		       (((unsigned)cmd->p1 << 8) | cmd->p2) == INS_GET_DATA_P1P2;
+		/* Every interindustry GET DATA: a tag the application does
+		 * not hold is 6A88 (ISO 7816-4 §11.4.3), not 6D00. */
+		return !proprietary(cmd->cla);
 	default:
 		return false;
 	}

@@ -307,6 +307,10 @@ START_TEST(SEC_1_no_command_reads_a_key)
 		uint16_t sw = rt_x(reads[i]);
 		ck_assert_msg(sw != 0x9000, "%s answered 9000", reads[i]);
 	}
+	/* GET DATA is supported: a tag the application does not hold is 6A88
+	 * (ISO 7816-4 §11.4.3), never 6D00 (found by dmsc-conform). */
+	ck_assert_uint_eq(rt_x("00CA5F7700"), 0x6A88);
+	ck_assert_uint_eq(rt_x("00CA000000"), 0x6A88);
 	/* ... no file of any application or the MF holds key bytes: read every
 	 * SFI of the DMSC application, of the MF and of ADF PKCS15. */
 	for (int app = 0; app < 3; app++) {

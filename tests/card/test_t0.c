@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "apdu.h"
+#include "applet.h"
 #include "fcp.h"
 #include "rt_harness.h"
 #include "sw.h"
@@ -113,6 +114,37 @@ START_TEST(t0_extended_follows_t1_rules)
 }
 END_TEST
 
+/* ISO 7816-3 §12.2.3 case 2S.3: the re-issue after 6Cxx gets the answer of
+ * the command that already ran; it must not run again (a SELECT parent
+ * would climb twice: 6A82 from the MF, found by dmsc-conform). */
+static void default_card_t0(void)
+{
+	rt_use_registry(dm_default_registry, dm_default_registry_len);
+	rt_setup_t0();
+}
+
+START_TEST(t0_reissue_after_6cxx_does_not_run_twice)
+{
+	ck_assert_uint_eq(rt_x("00A4000C02 7F50"), 0x9000);       /* ADF PKCS15 */
+	uint16_t sw = rt_x("00A4030400");                       /* parent, Le 256 */
+	ck_assert_uint_eq(sw & 0xFF00u, 0x6C00u);
+	char again[16];
+	snprintf(again, sizeof again, "00A40304%02X", sw & 0xFFu);
+	ck_assert_uint_eq(rt_x(again), 0x9000);                  /* the MF's FCP */
+	ck_assert_uint_eq(rt_resp_len, sw & 0xFFu);
+	dm_fcp f;
+	ck_assert_int_eq(dm_fcp_parse(rt_resp, rt_resp_len, &f), DM_OK);
+	ck_assert_uint_eq(f.fid, 0x3F00);
+	/* Once only: a new SELECT parent from the MF has no parent. */
+	ck_assert_uint_eq(rt_x(again), DM_SW_FILE_NOT_FOUND);
+	/* Another command in between drops the kept answer. */
+	ck_assert_uint_eq(rt_x("00A4000C02 7F50"), 0x9000);
+	sw = rt_x("00A4030400");
+	ck_assert_uint_eq(rt_x("00A4000C02 3F00"), 0x9000);
+	ck_assert_uint_eq(rt_x(again), DM_SW_FILE_NOT_FOUND);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("t0");
@@ -125,6 +157,10 @@ int main(void)
 	tcase_add_test(tc, t0_status_words);
 	tcase_add_test(tc, t0_extended_follows_t1_rules);
 	suite_add_tcase(s, tc);
+	TCase *tr = tcase_create("reissue");
+	tcase_add_checked_fixture(tr, default_card_t0, rt_teardown);
+	tcase_add_test(tr, t0_reissue_after_6cxx_does_not_run_twice);
+	suite_add_tcase(s, tr);
 
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
