@@ -2,7 +2,8 @@
  * main.c - dmsc-card: the card (card.h) behind a vpcd reader slot.
  *
  *   dmsc-card --vpcd HOST:PORT --image FILE [--profile FILE] [--t0]
- *             [--trace FILE] [-v] [--relaxed] [--exit-after-atr]
+ *             [--trace FILE [--trace-full]] [-v] [--relaxed] [--exit-after-atr]
+ *             [--drop-after-apdus N [--reinsert-ms MS]]   (test-only)
  *
  * SIGTERM/SIGINT end serving between two APDUs and close the store, so the
  * image is always consistent (the store also survives a kill -9: store.h).
@@ -20,6 +21,7 @@
 #include "hex.h"
 #include "profile_load.h"
 #include "store.h"
+#include "sw.h"
 #include "trace.h"
 #include "vpcd.h"
 
@@ -30,8 +32,13 @@ static volatile sig_atomic_t stop;
 typedef struct card_host {
 	dm_card *card;
 	FILE *trace;
+	bool trace_full; /* --trace-full: nothing abbreviated (golden transcripts) */
 	struct timespec t0;
 	bool exit_after_atr;
+	/* --drop-after-apdus (test-only): answer drop_after APDUs, then pull
+	 * the card out when the next one arrives; once per run. */
+	bool drop_armed, dropped;
+	unsigned long drop_after, answered;
 } card_host;
 
 static void on_signal(int sig)
@@ -49,6 +56,8 @@ static dm_bytes host_atr(void *ctx)
 	return dm_card_atr(h->card);
 }
 
+static double since_start(const card_host *h);
+
 static void host_power(void *ctx, int ev)
 {
 	card_host *h = ctx;
@@ -57,8 +66,22 @@ static void host_power(void *ctx, int ev)
 		[DM_VPCD_CTRL_ON] = DM_POWER_ON,
 		[DM_VPCD_CTRL_RESET] = DM_POWER_RESET,
 	};
-	if (ev >= 0 && (size_t)ev < DM_ARRAY_LEN(map))
-		dm_card_power(h->card, map[ev]);
+	static const char *const name[] = {
+		[DM_VPCD_CTRL_OFF] = "off",
+		[DM_VPCD_CTRL_ON] = "on",
+		[DM_VPCD_CTRL_RESET] = "reset",
+	};
+	if (ev < 0 || (size_t)ev >= DM_ARRAY_LEN(map))
+		return;
+	dm_card_power(h->card, map[ev]);
+	/* A power event clears the session state (PINs, selections, SCP03,
+	 * pending proactive commands): a replay of the trace must repeat it
+	 * (docs/transcripts.md).  Only with --trace-full: the plain trace
+	 * stays one line per APDU. */
+	if (h->trace != NULL && h->trace_full) {
+		fprintf(h->trace, "%.6f power %s\n", since_start(h), name[ev]);
+		fflush(h->trace);
+	}
 }
 
 static double since_start(const card_host *h)
@@ -74,6 +97,25 @@ static void trace_exchange(card_host *h, const uint8_t *capdu, size_t len, const
 	char line[DM_TRACE_LINE_MAX];
 	dm_cla cla;
 	int ch = len >= 1 && dm_cla_decode(capdu[0], &cla) == DM_OK ? cla.channel : -1;
+	if (h->trace_full && out->len >= 2) {
+		/* The same line as dm_trace_line, with every byte: a golden
+		 * transcript is replayed from it (docs/transcripts.md). */
+		uint16_t sw = dm_get_u16be(out->ptr + out->len - 2);
+		fprintf(h->trace, "%.6f ch", since_start(h));
+		if (ch < 0)
+			fputc('?', h->trace);
+		else
+			fprintf(h->trace, "%d", ch);
+		fputs(" > ", h->trace);
+		for (size_t i = 0; i < len; i++)
+			fprintf(h->trace, "%02X", capdu[i]);
+		fputs(" < ", h->trace);
+		for (size_t i = 0; i + 2 < out->len; i++)
+			fprintf(h->trace, "%02X", out->ptr[i]);
+		fprintf(h->trace, "%s%04X %s\n", out->len > 2 ? " " : "", (unsigned)sw, dm_sw_name(sw));
+		fflush(h->trace);
+		return;
+	}
 	if (dm_trace_line(line, sizeof line, since_start(h), ch, capdu, len, out->ptr,
 			  out->len) != DM_OK)
 		return;
@@ -85,7 +127,17 @@ static void trace_exchange(card_host *h, const uint8_t *capdu, size_t len, const
 static int host_transmit(void *ctx, const uint8_t *capdu, size_t len, dm_wbuf *out)
 {
 	card_host *h = ctx;
+	if (h->drop_armed && h->answered == h->drop_after) {
+		/* Removal while the reader sends this APDU: it is never executed
+		 * and never answered; the error makes the link close (vpcd.h). */
+		h->drop_armed = false;
+		h->dropped = true;
+		fprintf(stderr, PROG ": --drop-after-apdus: card pulled out at APDU %lu "
+			"(test-only removal)\n", h->answered + 1);
+		return DM_E_IO;
+	}
 	int rc = dm_card_transmit(h->card, capdu, len, out);
+	h->answered++;
 	if (rc == DM_OK && h->trace != NULL)
 		trace_exchange(h, capdu, len, out);
 	return rc;
@@ -102,8 +154,17 @@ static void usage(FILE *f)
 	      "  --t0               T=0 ATR and 61xx/6Cxx handling (default T=1)\n"
 	      "  --trace FILE       append one line per APDU (time, channel, command,\n"
 	      "                     response, status word name), flushed per line\n"
+	      "  --trace-full       with --trace: every APDU whole (long ones are otherwise\n"
+	      "                     abbreviated) and a line per power event (power\n"
+	      "                     off|on|reset): a replayable golden transcript\n"
 	      "  --relaxed          no fsync per commit (atomic, not durable on OS crash)\n"
 	      "  --exit-after-atr   exit after answering the first ATR request (startup timing)\n"
+	      "  --drop-after-apdus N  TEST-ONLY card removal: answer N APDUs, then close the\n"
+	      "                     vpcd link when the next one arrives (not executed, not\n"
+	      "                     answered: the card is pulled out), power off, and connect\n"
+	      "                     again after --reinsert-ms (the card is put back).  Once.\n"
+	      "  --reinsert-ms MS   with --drop-after-apdus: delay before reinsertion\n"
+	      "                     (default 1000; pcscd's vpcd polls presence every 400 ms)\n"
 	      "  -v, --verbose      more messages on stderr (repeatable)\n"
 	      "  -h, --help         this text\n"
 	      "SIGTERM/SIGINT: clean exit with the image closed.\n", f);
@@ -111,9 +172,21 @@ static void usage(FILE *f)
 
 typedef struct options {
 	const char *addr, *image, *trace, *profile;
-	bool t0, relaxed, exit_after_atr;
+	bool t0, relaxed, exit_after_atr, drop, trace_full;
+	unsigned long drop_after, reinsert_ms;
 	int verbose;
 } options;
+
+/* A decimal count in 0..max; false for anything else. */
+static bool parse_count(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
 
 /* 0 run, 1 exit success (--help), 2 usage error. */
 static int parse_args(int argc, char **argv, options *o)
@@ -123,9 +196,12 @@ static int parse_args(int argc, char **argv, options *o)
 		{ "image", required_argument, NULL, 'i' },
 		{ "profile", required_argument, NULL, 'P' },
 		{ "trace", required_argument, NULL, 't' },
+		{ "trace-full", no_argument, NULL, 'F' },
 		{ "t0", no_argument, NULL, '0' },
 		{ "relaxed", no_argument, NULL, 'r' },
 		{ "exit-after-atr", no_argument, NULL, 'x' },
+		{ "drop-after-apdus", required_argument, NULL, 'D' },
+		{ "reinsert-ms", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -137,9 +213,23 @@ static int parse_args(int argc, char **argv, options *o)
 		case 'i': o->image = optarg; break;
 		case 'P': o->profile = optarg; break;
 		case 't': o->trace = optarg; break;
+		case 'F': o->trace_full = true; break;
 		case '0': o->t0 = true; break;
 		case 'r': o->relaxed = true; break;
 		case 'x': o->exit_after_atr = true; break;
+		case 'D':
+			if (!parse_count(optarg, 100000000UL, &o->drop_after)) {
+				fprintf(stderr, PROG ": bad --drop-after-apdus '%s'\n", optarg);
+				return 2;
+			}
+			o->drop = true;
+			break;
+		case 'R':
+			if (!parse_count(optarg, 60000UL, &o->reinsert_ms)) {
+				fprintf(stderr, PROG ": bad --reinsert-ms '%s' (0..60000)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
@@ -147,6 +237,10 @@ static int parse_args(int argc, char **argv, options *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (o->trace_full && o->trace == NULL) {
+		fprintf(stderr, PROG ": --trace-full needs --trace FILE\n");
 		return 2;
 	}
 	if (o->addr == NULL || o->image == NULL) {
@@ -168,7 +262,7 @@ static void say_card(const card_host *h, const options *o)
 
 int main(int argc, char **argv)
 {
-	options o = { 0 };
+	options o = { .reinsert_ms = 1000 };
 	int rc = parse_args(argc, argv, &o);
 	if (rc != 0)
 		return rc == 1 ? EXIT_SUCCESS : 2;
@@ -181,7 +275,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	card_host h = { .exit_after_atr = o.exit_after_atr };
+	card_host h = { .exit_after_atr = o.exit_after_atr, .drop_armed = o.drop,
+			.drop_after = o.drop_after, .trace_full = o.trace_full };
 	clock_gettime(CLOCK_MONOTONIC, &h.t0);
 	if (o.trace != NULL && (h.trace = fopen(o.trace, "a")) == NULL) {
 		fprintf(stderr, PROG ": cannot open trace %s: %s\n", o.trace, strerror(errno));
@@ -229,6 +324,17 @@ int main(int argc, char **argv)
 
 	static const dm_vpcd_card_ops ops = { host_atr, host_power, host_transmit };
 	rc = dm_vpcd_serve(&vo, &ops, &h);
+	if (h.dropped && !stop) {
+		/* The test-only removal: out for a while, then back in. */
+		h.dropped = false;
+		for (unsigned long ms = 0; ms < o.reinsert_ms && !stop; ms += 50) {
+			struct timespec ts = { 0, 50 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (o.verbose > 0)
+			fprintf(stderr, PROG ": --drop-after-apdus: card put back\n");
+		rc = stop ? DM_OK : dm_vpcd_serve(&vo, &ops, &h);
+	}
 	dm_card_close(&h.card);
 	if (h.trace != NULL)
 		fclose(h.trace);

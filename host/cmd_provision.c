@@ -414,17 +414,14 @@ int dm_cmd_watch(int argc, char **argv, dm_agent *ctx)
 		if (ev == DM_EV_REMOVED || (!present && ev != DM_EV_INSERTED)) {
 			if (ev == DM_EV_REMOVED) {
 				size_t n = 0;
-				char *iccid = NULL;
-				uint32_t cnt;
 
 				/* DM 1.2 bootstrap rules: card-origin MOs go with the card */
-				if (dm_tree_last_card(tree, &iccid, &cnt) == DM_OK) {
-					dm_tree_remove_card(tree, iccid, &n);
-					free(iccid);
-				}
-				dm_tree_remove_other_cards(tree, NULL, NULL);
-				fprintf(ctx->err, "%s: card removed: %zu card node(s) removed\n",
-					ctx->prog, n);
+				if (dm_watch_card_removed(tree, &n) == DM_OK)
+					fprintf(ctx->err, "%s: card removed: %zu card node(s) "
+						"removed\n", ctx->prog, n);
+				else
+					fprintf(ctx->err, "%s: card removed, but its nodes could "
+						"not be removed from the tree\n", ctx->prog);
 			}
 			if (rc && rc != DM_E_STATE && rc != DM_E_IO)
 				break;

@@ -317,6 +317,28 @@ int dm_watch_devchg_write(dm_transport *t, dm_watch_state *st, const char *uris)
 	return rc;
 }
 
+int dm_watch_card_removed(dm_tree *tree, size_t *removed)
+{
+	size_t n = 0;
+	int rc;
+
+	if (!tree)
+		return DM_E_ARG;
+	rc = dm_tree_begin(tree);
+	if (rc)
+		return rc;
+	rc = dm_tree_remove_other_cards(tree, NULL, &n);
+	if (rc == DM_OK)
+		rc = dm_tree_set_last_card(tree, NULL, 0);
+	if (rc == DM_OK)
+		rc = dm_tree_commit(tree);
+	else
+		dm_tree_rollback(tree);
+	if (rc == DM_OK && removed)
+		*removed = n;
+	return rc;
+}
+
 int dm_watch_devchg_spool(dm_transport *t, dm_watch_state *st, const char *dir, FILE *log)
 {
 	static char text[DEVCHG_MAX];

@@ -89,4 +89,11 @@ int dm_watch_devchg_write(dm_transport *card, dm_watch_state *st, const char *ur
  * EF_DEVCHG, and remove the file once the card has it. */
 int dm_watch_devchg_spool(dm_transport *card, dm_watch_state *st, const char *dir, FILE *log);
 
+/* The card left the reader (DM 1.2 bootstrap rules: card-origin MOs go with
+ * the card): every card-origin node and the last-card meta removed, in ONE
+ * tree transaction, so the next insertion of the same card provisions
+ * again instead of finding "nothing to do".  *removed (may be NULL): the
+ * number of nodes removed. */
+int dm_watch_card_removed(dm_tree *tree, size_t *removed);
+
 #endif

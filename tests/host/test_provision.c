@@ -345,6 +345,55 @@ START_TEST(GEN_21_provision_then_nothing_to_do)
 }
 END_TEST
 
+/* watch's removal (y): card nodes and last-card meta go in one transaction;
+ * the same card inserted again is imported again, not "nothing to do". */
+START_TEST(watch_removal_then_same_card_again)
+{
+	dm_transport *t;
+	dm_tree *tree;
+	dm_prov_opts o = yes_opts();
+	dm_prov_result r;
+	dm_dmacc_list acc = { 0 };
+	char *iccid = NULL;
+	uint32_t cnt;
+	size_t imported, removed = 0;
+
+	ck_assert_int_eq(dm_inproc_open(img, DM_PROTO_T1, &t), DM_OK);
+	ck_assert_int_eq(dm_tree_open(db, NULL, &tree), DM_OK);
+	ck_assert_int_eq(dm_provision(t, tree, &o, &r), DM_OK);
+	ck_assert_int_eq(r.outcome, DM_PROV_APPLIED);
+	imported = card_nodes(tree, r.iccid);
+	ck_assert_uint_gt(imported, 10);
+
+	ck_assert_int_eq(dm_watch_card_removed(tree, &removed), DM_OK);
+	ck_assert_uint_eq(removed, imported);
+	ck_assert_uint_eq(card_nodes(tree, NULL), 0);
+	ck_assert_int_eq(dm_tree_last_card(tree, &iccid, &cnt), DM_E_NOT_FOUND);
+	ck_assert_ptr_null(iccid);
+	ck_assert_int_eq(dm_tree_find_dmacc(tree, NULL, &acc), DM_OK);
+	ck_assert_uint_eq(acc.n, 0); /* the card's DM account went with it */
+	dm_dmacc_list_clear(&acc);
+	/* the device's own objects stay */
+	{
+		dm_node n = { 0 };
+
+		ck_assert_int_eq(dm_tree_get(tree, "./DevInfo/DevId", &n), DM_OK);
+		dm_node_clear(&n);
+	}
+	/* nothing left: removing again removes nothing, and is not an error */
+	ck_assert_int_eq(dm_watch_card_removed(tree, &removed), DM_OK);
+	ck_assert_uint_eq(removed, 0);
+	ck_assert_int_eq(dm_watch_card_removed(NULL, &removed), DM_E_ARG);
+
+	/* inserted again: imported again, the same nodes */
+	ck_assert_int_eq(dm_provision(t, tree, &o, &r), DM_OK);
+	ck_assert_msg(r.outcome == DM_PROV_APPLIED, "%d %s", r.outcome, r.msg);
+	ck_assert_uint_eq(card_nodes(tree, r.iccid), imported);
+	dm_tree_close(&tree);
+	dm_transport_close(&t);
+}
+END_TEST
+
 START_TEST(USE_declined_applies_nothing)
 {
 	dm_transport *t;
@@ -611,6 +660,7 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tk, 120);
 	tcase_add_test(tk, GEN_21_provision_then_nothing_to_do);
 	tcase_add_test(tk, USE_declined_applies_nothing);
+	tcase_add_test(tk, watch_removal_then_same_card_again);
 	tcase_add_test(tk, removal_at_every_apdu);
 	tcase_add_test(tk, new_card_replaces_old);
 	tcase_add_test(tk, GEN_20_watch_reimports_on_refresh);
