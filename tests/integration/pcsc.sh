@@ -19,11 +19,9 @@ set -uo pipefail
 
 stack_tool=${1:?usage: pcsc.sh READER-STACK DMSC-CARD}
 card_bin=${2:?usage: pcsc.sh READER-STACK DMSC-CARD}
-T=20 # seconds any one client call may take
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dmsc-pcsc-test.XXXXXX")
 stack=$work/stack
-failed=0 count=0
 
 cleanup() {
 	[ -f "$stack/port" ] && "$stack_tool" stop "$stack" >/dev/null 2>&1
@@ -31,53 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { count=$((count + 1)); echo "ok $count - $*"; }
-not_ok() {
-	count=$((count + 1)) failed=$((failed + 1))
-	echo "not ok $count - $*"
-}
-dump_logs() {
-	local f
-	for f in "$stack"/pcscd.log "$stack"/card*.log; do
-		[ -f "$f" ] || continue
-		echo "--- last lines of $f"
-		tail -15 "$f"
-	done
-}
-bail() { # fatal: nothing after this can be meaningful
-	not_ok "$*"
-	dump_logs
-	echo "FAILED ($failed of $count)"
-	exit 1
-}
-
-# expect NAME PATTERN CMD...: CMD succeeds and its output matches PATTERN (ERE).
-expect() {
-	local name=$1 pat=$2 out
-	shift 2
-	if out=$(timeout "$T" "$@" 2>&1) && grep -Eq -- "$pat" <<<"$out"; then
-		ok "$name"
-	else
-		not_ok "$name"
-		echo "# command: $*"
-		sed 's/^/# /' <<<"$out"
-	fi
-}
-
-# wait_for SECONDS CMD...: poll CMD until it succeeds (never a fixed sleep).
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-present() { # SLOT: pcscd sees a card in that reader
-	timeout "$T" opensc-tool -l 2>/dev/null | grep -Eq "^$1 +Yes "
-}
-absent() { ! present "$1"; }
+# ok, not_ok, dump_logs, bail, expect, wait_for, present, absent
+. "$(dirname "$0")/lib.sh"
 gone() { # PID: exited (a zombie counts: its parent is not us)
 	! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
